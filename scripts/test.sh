@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): makes sure the real parts the tests use are present, then runs
+# Vitest. Real parts: etcd (the etcd store backend's contract suite and the store benchmark's
+# baseline). On Debian/Ubuntu as root (or with sudo) missing packages are installed; elsewhere the
+# script says what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v "${ETCD_BIN:-etcd}" >/dev/null 2>&1 || missing+=(etcd-server)
+
+if ((${#missing[@]})); then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [[ $(id -u) -ne 0 ]]; then
+      if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+        echo "test: missing ${missing[*]}; install them (apt-get install ${missing[*]}) and run again." >&2
+        exit 1
+      fi
+    fi
+    echo "test: installing ${missing[*]} (Debian packages)…"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "test: missing ${missing[*]} (etcd 3.4 or newer on PATH, or ETCD_BIN=/path/to/etcd)." >&2
+    exit 1
+  fi
+fi
+
+exec npx vitest run "$@"

@@ -1,0 +1,137 @@
+/**
+ * The `--help` text of `kubedesk` and each subcommand. Kept together so the commands read
+ * alike; each text says honestly what this build does and does not do yet.
+ */
+
+const DATA_DIR_FLAG = `  --data-dir DIR    the instance's data directory
+                    (default: $KUBEDESK_HOME, else ~/.kubedesk)`
+
+/** `kubedesk --help`. */
+export const ROOT_HELP = `kubedesk — a local Kubernetes-style cluster you can see and drive
+
+Usage:
+  kubedesk <command> [flags]
+
+Commands:
+  up          run the control plane in the foreground (Ctrl-C stops it)
+  status      show what a running KubeDesk is doing
+  down        stop a running KubeDesk (--delete also removes its data)
+  logs        print a component's log (etcd, kubedesk, kube-apiserver, …)
+  node        add, stop, start or remove worker nodes
+
+Flags:
+  -h, --help        show help (also: kubedesk <command> --help, kubedesk help <command>)
+  --version         print the KubeDesk version
+
+Every command takes --data-dir DIR to choose which instance it talks to
+(default: $KUBEDESK_HOME, else ~/.kubedesk).
+`
+
+/** `kubedesk up --help`. */
+export const UP_HELP = `Run KubeDesk's control plane in the foreground until Ctrl-C, SIGTERM or 'kubedesk down'.
+
+Usage:
+  kubedesk up [flags]
+
+Flags:
+  --store BACKEND          where cluster state lives: sqlite (default; <data-dir>/store.db),
+                           memory (lost on stop) or etcd (needs --etcd-endpoints)
+  --etcd-endpoints URLS    etcd client URLs, comma-separated (with --store etcd),
+                           e.g. http://127.0.0.1:2379
+  --ui                     also serve the KubeDesk UI to a browser on 127.0.0.1 and print its URL
+  --ui-port PORT           port for --ui (default: any free port)
+  --nodes N                worker nodes wanted, 0 or more (default 1)
+  --provider NAME          how worker nodes run: docker, process or simulated (default docker)
+  --port PORT              port for the Kubernetes API server (default 6443)
+${DATA_DIR_FLAG}
+  -h, --help               show this help
+
+What this build starts: the store (shown as 'etcd' in status and logs) and the control socket
+that 'kubedesk status' and 'kubedesk down' use. The API server and worker nodes are not part of
+this build yet: --nodes, --provider and --port are checked and recorded, and 'up' says plainly
+that it did not start them.
+
+One data directory serves one running KubeDesk; a second 'up' on it is refused.
+`
+
+/** `kubedesk status --help`. */
+export const STATUS_HELP = `Show the status of a running KubeDesk: pid, data directory, uptime, store, components, UI URL.
+
+Usage:
+  kubedesk status [flags]
+
+Flags:
+  -o, --output FORMAT   text (default) or json (the ClusterStatus object)
+${DATA_DIR_FLAG}
+  -h, --help            show this help
+
+Exit status: 0 when a KubeDesk is running for the data directory, 1 when none is.
+`
+
+/** `kubedesk down --help`. */
+export const DOWN_HELP = `Stop the KubeDesk running for a data directory and wait until it has exited.
+
+Usage:
+  kubedesk down [flags]
+
+Flags:
+  --delete          after stopping, remove what KubeDesk created in the data directory
+                    (store.db*, logs/, kubedesk.* files); other files are left alone
+  --timeout DURATION  how long to wait for it to stop (default 60s)
+${DATA_DIR_FLAG}
+  -h, --help        show this help
+
+Like 'kind delete cluster', stopping something that is not running is not an error: when no
+KubeDesk runs for the data directory, 'down' says so and exits 0 (with --delete it still
+removes the files).
+`
+
+/** `kubedesk logs --help`. */
+export const LOGS_HELP = `Print a component's log from <data-dir>/logs/<component>.log, whether or not KubeDesk runs.
+
+Usage:
+  kubedesk logs COMPONENT [flags]
+
+Components: etcd (the store), kubedesk (the control plane itself), and — once they exist —
+kube-apiserver, kube-scheduler, kube-controller-manager.
+
+Flags:
+  -f, --follow        keep printing new lines until Ctrl-C
+  --since DURATION    only lines newer than this, e.g. 30s, 5m, 1h30m, 2d
+  --level LEVEL       only lines at this level or above: info, warn, error
+  --grep TEXT         only lines containing TEXT (case-sensitive)
+${DATA_DIR_FLAG}
+  -h, --help          show this help
+
+Lines are in the klog format:
+  I1127 18:04:05.123456   12345 etcd] "opened store" backend="sqlite" revision=42
+  (level I/W/E, month and day, local time, pid, component, message, key=value pairs)
+`
+
+/** `kubedesk node --help`. */
+export const NODE_HELP = `Manage worker nodes: add, stop, start or remove one by name.
+
+Usage:
+  kubedesk node add NAME [flags]
+  kubedesk node stop NAME [flags]
+  kubedesk node start NAME [flags]
+  kubedesk node rm NAME [flags]
+
+NAME is a Kubernetes node name: lowercase letters, digits and '-' (e.g. kubedesk-worker3).
+
+Flags:
+${DATA_DIR_FLAG}
+  -h, --help        show this help
+
+Node providers (docker, process, simulated) are not part of this build yet: these commands
+check their arguments and then report that they cannot act, with exit status 1.
+`
+
+/** Help by subcommand name. */
+export const COMMAND_HELP: Record<string, string> = {
+  up: UP_HELP,
+  status: STATUS_HELP,
+  down: DOWN_HELP,
+  logs: LOGS_HELP,
+  node: NODE_HELP
+}

@@ -1,0 +1,160 @@
+/**
+ * `kubedesk up`: runs the control plane in the foreground until Ctrl-C, SIGTERM or
+ * `kubedesk down`, then stops it in order and exits 0.
+ */
+import { ControlPlane, type ControlPlaneOptions, type NodeProviderName } from '../control-plane'
+import { resolveDataDir } from '../data-dir'
+import type { StoreBackend } from '../store/types'
+import { KUBEDESK_VERSION } from '../version'
+import {
+  parseChoiceFlag,
+  parseFlags,
+  parseIntegerFlag,
+  parsePortFlag,
+  parseUrlListFlag,
+  stringFlag,
+  type FlagSpec
+} from './args'
+import { UsageError } from './errors'
+import { onStopSignal, write, type CliIO } from './io'
+
+const COMMAND = 'kubedesk up'
+
+const FLAGS: FlagSpec = {
+  nodes: { type: 'string' },
+  provider: { type: 'string' },
+  store: { type: 'string' },
+  'etcd-endpoints': { type: 'string' },
+  port: { type: 'string' },
+  ui: { type: 'boolean' },
+  'ui-port': { type: 'string' }
+}
+
+const STORES: readonly StoreBackend[] = ['sqlite', 'memory', 'etcd']
+const PROVIDERS: readonly NodeProviderName[] = ['docker', 'process', 'simulated']
+/** A sanity bound, well above what the simulated provider is meant for. */
+const MAX_NODES = 10_000
+
+/** What `up` was asked for. */
+export interface UpRequest {
+  controlPlane: Omit<ControlPlaneOptions, 'onProgress' | 'onShutdownRequested'>
+  ui: boolean
+  uiPort?: number
+}
+
+/** Checks `up`'s flags; a UsageError names the first problem. */
+export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv): UpRequest {
+  const { values } = parseFlags(COMMAND, argv, FLAGS)
+  const raw = (name: string): string | undefined => stringFlag(values, name)
+
+  const store = parseChoiceFlag(COMMAND, '--store', raw('store') ?? 'sqlite', STORES)
+  const provider = parseChoiceFlag(COMMAND, '--provider', raw('provider') ?? 'docker', PROVIDERS)
+  const nodes = parseIntegerFlag(COMMAND, '--nodes', raw('nodes') ?? '1', 0, MAX_NODES)
+  const port = parsePortFlag(COMMAND, '--port', raw('port') ?? '6443')
+  const endpointsRaw = raw('etcd-endpoints')
+  if (store === 'etcd' && endpointsRaw === undefined) {
+    throw new UsageError(
+      '--store etcd needs --etcd-endpoints (e.g. --etcd-endpoints http://127.0.0.1:2379)',
+      COMMAND
+    )
+  }
+  if (store !== 'etcd' && endpointsRaw !== undefined) {
+    throw new UsageError(
+      `--etcd-endpoints only applies with --store etcd (store is ${store})`,
+      COMMAND
+    )
+  }
+  const etcdEndpoints =
+    endpointsRaw === undefined
+      ? undefined
+      : parseUrlListFlag(COMMAND, '--etcd-endpoints', endpointsRaw)
+  const ui = values.ui === true
+  const uiPortRaw = raw('ui-port')
+  if (uiPortRaw !== undefined && !ui) {
+    throw new UsageError('--ui-port only applies with --ui', COMMAND)
+  }
+  const uiPort =
+    uiPortRaw === undefined ? undefined : parsePortFlag(COMMAND, '--ui-port', uiPortRaw, true)
+  const dataDir = resolveDataDir(raw('data-dir'), env)
+  return {
+    controlPlane: { dataDir, store, etcdEndpoints, nodes, provider, port },
+    ui,
+    uiPort
+  }
+}
+
+/** Runs `kubedesk up`; resolves with the exit code once the control plane has stopped. */
+export async function runUp(argv: string[], io: CliIO): Promise<number> {
+  const request = parseUpArgs(argv, io.env)
+  const { dataDir } = request.controlPlane
+  const err = (line: string): void => void io.stderr.write(line + '\n')
+
+  let requestStop: (reason: string) => void = () => undefined
+  const stopRequested = new Promise<string>((resolve) => (requestStop = resolve))
+  const controlPlane = new ControlPlane({
+    ...request.controlPlane,
+    onProgress: ({ component, message }) => err(`✓ ${component}: ${message}`),
+    onShutdownRequested: () => requestStop("'kubedesk down'")
+  })
+
+  // Listen from the start: a Ctrl-C while the store opens still stops cleanly afterwards.
+  let signals = 0
+  const disposeSignals = onStopSignal((signal) => {
+    signals++
+    if (signals === 1) return requestStop(signal)
+    err(`kubedesk: ${signal} again — exiting without a clean stop`)
+    process.exit(130)
+  })
+  try {
+    err(`Starting KubeDesk ${KUBEDESK_VERSION} in ${dataDir} (pid ${process.pid})`)
+    await controlPlane.start()
+    reportNotStarted(request, err)
+
+    let closeUi: (() => Promise<void>) | undefined
+    if (request.ui) {
+      try {
+        const { startUiServer } = await import('../desktop/ui-server')
+        const ui = await startUiServer({
+          port: request.uiPort,
+          getStatus: () => controlPlane.status()
+        })
+        closeUi = ui.close
+        controlPlane.setUiUrl(ui.url)
+        await write(io.stdout, `\n  KubeDesk UI: ${ui.url}\n\n`)
+        err('✓ ui: serving on 127.0.0.1 (open the URL above; it carries the access token)')
+      } catch (uiErr) {
+        await controlPlane.stop()
+        throw uiErr
+      }
+    }
+
+    err(
+      `KubeDesk is running (pid ${process.pid}). Stop it with Ctrl-C or ` +
+        `'kubedesk down --data-dir ${dataDir}'.`
+    )
+    const reason = await stopRequested
+    err(`Stopping KubeDesk (${reason})…`)
+    await closeUi?.().catch(() => undefined)
+    if (closeUi) err('✓ ui: stopped')
+    await controlPlane.stop()
+    err('✓ stopped: store closed, control socket removed, data directory released')
+    return 0
+  } finally {
+    disposeSignals()
+    // A failed start has already undone itself; this is a no-op then.
+    await controlPlane.stop().catch(() => undefined)
+  }
+}
+
+/** Says plainly which requested parts this build does not start. */
+function reportNotStarted(request: UpRequest, err: (line: string) => void): void {
+  const { nodes, provider, port } = request.controlPlane
+  err(
+    `• kube-apiserver: not started — the API server is not part of this build yet ` +
+      `(--port ${port} is recorded for it)`
+  )
+  err(
+    `• worker nodes: not started — node providers are not part of this build yet ` +
+      `(asked for ${nodes} ${provider} node${nodes === 1 ? '' : 's'})`
+  )
+}

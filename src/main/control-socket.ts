@@ -1,0 +1,161 @@
+/**
+ * The control socket: how `kubedesk status` and `kubedesk down` reach a running instance.
+ *
+ * An HTTP server on the Unix socket `<data-dir>/kubedesk.sock` (mode 0600, so only the owner
+ * can stop the cluster):
+ *   GET  /status    → 200, ClusterStatus JSON
+ *   POST /shutdown  → 202, then the instance stops
+ * The client half, used by the CLI, is here too so both sides change together.
+ */
+import { chmodSync, rmSync } from 'node:fs'
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { ClusterStatus } from '../shared/status'
+
+/** Unix socket paths are short (sun_path): 108 bytes on Linux, 104 on macOS, with the NUL. */
+export const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103
+
+/** The socket path is longer than the OS allows. */
+export class SocketPathTooLongError extends Error {
+  readonly hint = 'Choose a shorter --data-dir (or $KUBEDESK_HOME).'
+  constructor(readonly path: string) {
+    super(
+      `the control socket path ${path} is ${Buffer.byteLength(path)} bytes long; ` +
+        `Unix sockets allow at most ${MAX_SOCKET_PATH_BYTES}`
+    )
+    this.name = 'SocketPathTooLongError'
+  }
+}
+
+/** Fails with SocketPathTooLongError when `path` cannot be a Unix socket. */
+export function checkSocketPath(path: string): void {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) throw new SocketPathTooLongError(path)
+}
+
+/** What the server answers with. */
+export interface ControlSocketHandlers {
+  getStatus: () => Promise<ClusterStatus>
+  /** Called after the 202 was sent; the server does not wait for it. */
+  onShutdown: () => void
+}
+
+/** A listening control socket. */
+export interface ControlSocketServer {
+  readonly path: string
+  /** Stops listening, drops open connections and removes the socket file. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * Listens on `path`. Any file already there is stale: the caller holds the data directory's
+ * lock, so no other instance can be serving it.
+ */
+export async function startControlSocket(
+  path: string,
+  handlers: ControlSocketHandlers
+): Promise<ControlSocketServer> {
+  checkSocketPath(path)
+  rmSync(path, { force: true })
+  const server = createServer((req, res) => {
+    void handle(req, res, handlers)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(path, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  chmodSync(path, 0o600)
+  let closed: Promise<void> | undefined
+  return {
+    path,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          rmSync(path, { force: true })
+          resolve()
+        })
+        server.closeAllConnections()
+      })
+      return closed
+    }
+  }
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handlers: ControlSocketHandlers
+): Promise<void> {
+  const reply = (code: number, body: unknown): void => {
+    res.writeHead(code, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(body) + '\n')
+  }
+  const route = `${req.method} ${req.url?.split('?')[0]}`
+  try {
+    if (route === 'GET /status') return reply(200, await handlers.getStatus())
+    if (route === 'POST /shutdown') {
+      res.once('finish', handlers.onShutdown)
+      return reply(202, { status: 'stopping', pid: process.pid })
+    }
+    if (req.url === '/status' || req.url === '/shutdown') {
+      return reply(405, { error: `method ${req.method} not allowed` })
+    }
+    return reply(404, { error: `no such endpoint: ${req.url}` })
+  } catch (err) {
+    return reply(500, { error: err instanceof Error ? err.message : String(err) })
+  }
+}
+
+/** Nothing answers on the socket (no instance, or one still starting or already stopping). */
+export class ControlSocketUnavailableError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined
+  ) {
+    super(`nothing answers on ${path}${code ? ` (${code})` : ''}`)
+    this.name = 'ControlSocketUnavailableError'
+  }
+}
+
+/** Asks the instance behind `path` for its status. */
+export async function requestStatus(path: string, timeoutMs = 5000): Promise<ClusterStatus> {
+  const { status, body } = await call(path, 'GET', '/status', timeoutMs)
+  if (status !== 200) throw new Error(`the control socket answered ${status}: ${body.trim()}`)
+  return JSON.parse(body) as ClusterStatus
+}
+
+/** Asks the instance behind `path` to stop; resolves once it has accepted (it stops after). */
+export async function requestShutdown(path: string, timeoutMs = 5000): Promise<void> {
+  const { status, body } = await call(path, 'POST', '/shutdown', timeoutMs)
+  if (status !== 202) throw new Error(`the control socket answered ${status}: ${body.trim()}`)
+}
+
+function call(
+  socketPath: string,
+  method: string,
+  path: string,
+  timeoutMs: number
+): Promise<{ status: number; body: string }> {
+  checkSocketPath(socketPath)
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path, timeout: timeoutMs, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => {
+      req.destroy(new ControlSocketUnavailableError(socketPath, 'ETIMEDOUT'))
+    })
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err instanceof ControlSocketUnavailableError) return reject(err)
+      if (['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(err.code ?? '')) {
+        return reject(new ControlSocketUnavailableError(socketPath, err.code))
+      }
+      reject(err)
+    })
+    req.end()
+  })
+}

@@ -1,0 +1,34 @@
+/**
+ * What a running KubeDesk reports about itself: shared by the CLI (`kubedesk status`), the
+ * control socket, and the renderer's status page.
+ */
+
+/** Lifecycle of one control-plane component. */
+export type ComponentState = 'starting' | 'running' | 'failed' | 'stopped'
+
+/** One component: `etcd` (the store), `kube-apiserver`, `kube-scheduler`, … */
+export interface ComponentStatus {
+  name: string
+  state: ComponentState
+  /** A short human-readable detail, e.g. "sqlite at ~/.kubedesk/store.db, revision 42". */
+  message?: string
+}
+
+/** The whole instance. */
+export interface ClusterStatus {
+  version: string
+  pid: number
+  dataDir: string
+  /** ISO-8601 time the control plane started. */
+  startedAt: string
+  store: {
+    backend: 'sqlite' | 'memory' | 'etcd'
+    revision: number
+    compactRevision: number
+    /** sqlite: the database file; etcd: the endpoints. */
+    location?: string
+  }
+  components: ComponentStatus[]
+  /** Set when browser mode serves the UI (`kubedesk up --ui`). */
+  uiUrl?: string
+}
