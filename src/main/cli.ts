@@ -10,21 +10,18 @@ import { COMMAND_HELP, ROOT_HELP } from './cli/help'
 import { wantsHelp } from './cli/args'
 import { describeError, UsageError } from './cli/errors'
 import { processIO, write, type CliIO } from './cli/io'
-import { runDown } from './cli/down'
-import { runLogs } from './cli/logs'
-import { runNode } from './cli/node'
-import { runStatus } from './cli/status'
-import { runUp } from './cli/up'
 import { KUBEDESK_VERSION } from './version'
 
 type Command = (argv: string[], io: CliIO) => Promise<number>
 
-const COMMANDS: Record<string, Command> = {
-  up: runUp,
-  status: runStatus,
-  down: runDown,
-  logs: runLogs,
-  node: runNode
+// Loaded on demand: only `up` needs the store (sqlite, the etcd client), and `status` or
+// `--version` should not pay for loading it.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: async () => (await import('./cli/up')).runUp,
+  status: async () => (await import('./cli/status')).runStatus,
+  down: async () => (await import('./cli/down')).runDown,
+  logs: async () => (await import('./cli/logs')).runLogs,
+  node: async () => (await import('./cli/node')).runNode
 }
 
 /** Runs one `kubedesk` invocation (`argv` without node and script); resolves with the exit code. */
@@ -45,12 +42,13 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       await write(io.stdout, topic === undefined ? ROOT_HELP : COMMAND_HELP[topic])
       return 0
     }
-    const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined
-    if (!command) throw unknownCommand(first)
+    const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined
+    if (!load) throw unknownCommand(first)
     if (wantsHelp(rest)) {
       await write(io.stdout, COMMAND_HELP[first])
       return 0
     }
+    const command = await load()
     return await command(rest, io)
   } catch (err) {
     const { line, exitCode, stack } = describeError(err, io.env)

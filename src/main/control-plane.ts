@@ -21,7 +21,11 @@ import {
   type DataDirLock
 } from './data-dir'
 import { checkSocketPath, startControlSocket, type ControlSocketServer } from './control-socket'
-import { createComponentLog, type ComponentLog } from './observe/component-log'
+import {
+  CONTROL_PLANE_COMPONENT,
+  createComponentLog,
+  type ComponentLog
+} from './observe/component-log'
 import { KUBEDESK_VERSION } from './version'
 
 /** How nodes run: Docker containers, child processes, or simulated in-process kubelets. */
@@ -54,8 +58,6 @@ export interface ControlPlaneOptions {
   onShutdownRequested?: () => void
 }
 
-/** The control plane's own log component, next to the Kubernetes ones. */
-export const CONTROL_PLANE_COMPONENT = 'kubedesk'
 /** The store logs as `etcd`, the name Kubernetes users look for. */
 export const STORE_COMPONENT = 'etcd'
 

@@ -56,6 +56,10 @@ function main(): void {
     if (phase === 'starting') window.setProgressBar(2) // indeterminate until started
   }
 
+  const clearProgress = (): void => {
+    if (window && !window.isDestroyed()) window.setProgressBar(-1)
+  }
+
   app.on('second-instance', () => {
     if (!window || window.isDestroyed()) return
     if (window.isMinimized()) window.restore()
@@ -110,10 +114,10 @@ function main(): void {
       openWindow()
       await controlPlane.start()
       phase = 'running'
-      window?.setProgressBar(-1)
+      clearProgress()
     } catch (err) {
       phase = 'failed'
-      window?.setProgressBar(-1)
+      clearProgress()
       const message = readableError(err)
       console.error(`KubeDesk could not start: ${message}`)
       dialog.showErrorBox('KubeDesk could not start', message)

@@ -3,7 +3,7 @@
  * filtered by `--since`, `--level` and `--grep`, and with `-f` keeps printing new lines until
  * Ctrl-C. Reads files only, so it works whether or not KubeDesk runs.
  */
-import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
+import { closeSync, createReadStream, openSync, readSync, statSync, type Stats } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { StringDecoder } from 'node:string_decoder'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -11,6 +11,7 @@ import { resolveDataDir } from '../data-dir'
 import {
   componentLogFile,
   componentLogFiles,
+  CONTROL_PLANE_COMPONENT,
   isComponentName,
   KNOWN_COMPONENTS,
   LOG_LEVELS,
@@ -18,7 +19,6 @@ import {
   parseLogLine,
   type LogLevel
 } from '../observe/component-log'
-import { CONTROL_PLANE_COMPONENT } from '../control-plane'
 import { parseChoiceFlag, parseDurationFlag, parseFlags, stringFlag } from './args'
 import { CliError, UsageError } from './errors'
 import { onStopSignal, write, type CliIO } from './io'
@@ -103,66 +103,85 @@ export async function runLogs(argv: string[], io: CliIO): Promise<number> {
   }
 
   const keep = createLineFilter(filter)
-  for (const file of files) {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })
-    for await (const line of lines) {
-      if (keep(line)) await write(io.stdout, line + '\n')
-    }
-  }
-  if (!follow) return 0
-
-  const current = componentLogFile(dir, component)
-  const offset = files.includes(current) ? statSync(current).size : 0
-  await followFile(current, offset, async (line) => {
+  const print = async (line: string): Promise<void> => {
     if (keep(line)) await write(io.stdout, line + '\n')
-  })
-  return 0
-}
+  }
+  const current = componentLogFile(dir, component)
+  for (const file of files.filter((f) => f !== current)) {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })
+    for await (const line of lines) await print(line)
+  }
+  // The current file is read by offset, so following continues exactly where this stops.
+  const tail = createTail(current)
+  await tail.readNew(print)
+  if (!follow) return tail.flush(print).then(() => 0)
 
-/**
- * Prints lines appended to `file` after `offset` until SIGINT/SIGTERM. Polls, because it must
- * also notice the file appearing and being rotated (it shrinks: start again from its top).
- */
-async function followFile(
-  file: string,
-  offset: number,
-  onLine: (line: string) => Promise<void>
-): Promise<void> {
   let stop = false
   const dispose = onStopSignal(() => (stop = true))
-  let partial = ''
-  // Decodes across reads, so a character split between two reads stays whole.
-  const decoder = new StringDecoder('utf8')
-  const buffer = Buffer.alloc(64 * 1024)
   try {
     while (!stop) {
-      let size: number
-      try {
-        size = statSync(file).size
-      } catch {
-        size = 0
-      }
-      if (size < offset) {
-        offset = 0
-        partial = ''
-      }
-      if (size > offset) {
-        const fd = openSync(file, 'r')
-        try {
-          let read: number
-          while ((read = readSync(fd, buffer, 0, buffer.length, offset)) > 0) {
-            offset += read
-            const lines = (partial + decoder.write(buffer.subarray(0, read))).split('\n')
-            partial = lines.pop() ?? ''
-            for (const line of lines) await onLine(line)
-          }
-        } finally {
-          closeSync(fd)
-        }
-      }
       await sleep(FOLLOW_POLL_MS)
+      await tail.readNew(print)
     }
   } finally {
     dispose()
+  }
+  return 0
+}
+
+/** Reads a growing file line by line, from where the last read stopped. */
+interface Tail {
+  /** Passes each complete line added since the last call. */
+  readNew(onLine: (line: string) => Promise<void>): Promise<void>
+  /** Passes a last line that has no newline yet. */
+  flush(onLine: (line: string) => Promise<void>): Promise<void>
+}
+
+/**
+ * A reader for `file` that tolerates its absence (it may appear later) and its rotation (a new
+ * file: start again from its top).
+ */
+function createTail(file: string): Tail {
+  let offset = 0
+  let inode: number | undefined
+  let partial = ''
+  // Decodes across reads, so a character split between two reads stays whole.
+  let decoder = new StringDecoder('utf8')
+  const buffer = Buffer.alloc(64 * 1024)
+  return {
+    async readNew(onLine) {
+      let stat: Stats
+      try {
+        stat = statSync(file)
+      } catch {
+        return
+      }
+      const { size, ino } = stat
+      // A new inode or a shorter file: rotated (or truncated) since the last read.
+      if (size < offset || (inode !== undefined && ino !== inode)) {
+        offset = 0
+        partial = ''
+        decoder = new StringDecoder('utf8')
+      }
+      inode = ino
+      if (size === offset) return
+      const fd = openSync(file, 'r')
+      try {
+        let read: number
+        while ((read = readSync(fd, buffer, 0, buffer.length, offset)) > 0) {
+          offset += read
+          const lines = (partial + decoder.write(buffer.subarray(0, read))).split('\n')
+          partial = lines.pop() ?? ''
+          for (const line of lines) await onLine(line)
+        }
+      } finally {
+        closeSync(fd)
+      }
+    },
+    async flush(onLine) {
+      const rest = partial + decoder.end()
+      partial = ''
+      if (rest !== '') await onLine(rest)
+    }
   }
 }

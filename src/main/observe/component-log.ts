@@ -44,6 +44,9 @@ export const KNOWN_COMPONENTS: readonly string[] = [
   'kube-controller-manager'
 ]
 
+/** The log of KubeDesk's own control plane (start, stop, the control socket). */
+export const CONTROL_PLANE_COMPONENT = 'kubedesk'
+
 /** A logger bound to one component's file. */
 export interface ComponentLog {
   readonly component: string

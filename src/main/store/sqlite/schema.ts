@@ -6,7 +6,7 @@
  * was: nothing is written to it until it has passed every check.
  */
 
-import Database from "better-sqlite3";
+import Database from 'better-sqlite3'
 import {
   closeSync,
   existsSync,
@@ -15,19 +15,20 @@ import {
   openSync,
   readSync,
   renameSync,
-} from "node:fs";
-import { rmSync, statSync } from "node:fs";
-import { dirname } from "node:path";
-import { StoreCorruptError } from "../errors";
+  rmSync,
+  statSync
+} from 'node:fs'
+import { dirname } from 'node:path'
+import { StoreCorruptError } from '../errors'
 
 /** `PRAGMA application_id` of a KubeDesk store: 'KDsk' in ASCII. */
-export const APPLICATION_ID = 0x4b44736b;
+export const APPLICATION_ID = 0x4b44736b
 
 /** The schema version this code writes and understands (the `format_version` meta row). */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 1
 
 /** The log table: one row per write; `id` is the write's revision. */
-export const LOG_TABLE = "kv_log";
+export const LOG_TABLE = 'kv_log'
 
 const SCHEMA = `
   -- created=1: this row created the key (its create revision is its own id, stored as 0).
@@ -53,43 +54,42 @@ const SCHEMA = `
   CREATE TABLE kubedesk_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   INSERT INTO kubedesk_meta (key, value) VALUES
     ('format_version', ${FORMAT_VERSION}), ('compact_revision', 0);
-`;
+`
 
 const HINT =
-  "Hint: move the file aside (or delete it) to start with an empty store, or restore it from a backup.";
+  'Hint: move the file aside (or delete it) to start with an empty store, or restore it from a backup.'
 
-const SQLITE_MAGIC = Buffer.from("SQLite format 3\u0000", "latin1");
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1')
 
 function corrupt(file: string, detail: string): StoreCorruptError {
-  return new StoreCorruptError(file, `${detail}. ${HINT}`);
+  return new StoreCorruptError(file, `${detail}. ${HINT}`)
 }
 
 /** True for SQLite's "this is damaged or not a database" failures. */
 function isCorruption(err: unknown): err is Error & { code: string } {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === "string" && /^SQLITE_(CORRUPT|NOTADB)/.test(code);
+  const code = (err as { code?: unknown })?.code
+  return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)
 }
 
 /** Creates a new, empty store at `file` atomically: built beside it, then renamed into place. */
 function createStoreFile(file: string): void {
-  const scratch = `${file}.init`;
-  for (const f of [scratch, `${scratch}-wal`, `${scratch}-shm`])
-    rmSync(f, { force: true });
-  const db = new Database(scratch);
+  const scratch = `${file}.init`
+  for (const f of [scratch, `${scratch}-wal`, `${scratch}-shm`]) rmSync(f, { force: true })
+  const db = new Database(scratch)
   try {
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    db.pragma("journal_mode = WAL");
-    db.exec(`BEGIN; ${SCHEMA} COMMIT;`);
+    db.pragma(`application_id = ${APPLICATION_ID}`)
+    db.pragma('journal_mode = WAL')
+    db.exec(`BEGIN; ${SCHEMA} COMMIT;`)
   } finally {
-    db.close();
+    db.close()
   }
-  renameSync(scratch, file);
+  renameSync(scratch, file)
   // The rename itself must survive a power cut, or a restart would find no store at all.
-  const dir = openSync(dirname(file), "r");
+  const dir = openSync(dirname(file), 'r')
   try {
-    fsyncSync(dir);
+    fsyncSync(dir)
   } finally {
-    closeSync(dir);
+    closeSync(dir)
   }
 }
 
@@ -98,113 +98,66 @@ function createStoreFile(file: string): void {
  * (SQLite itself would call all of them "malformed", or treat an empty file as a new database).
  */
 function checkHeader(file: string): void {
-  const size = statSync(file).size;
-  if (size === 0) throw corrupt(file, "the file is empty (truncated?)");
-  const header = Buffer.alloc(100);
-  const fd = openSync(file, "r");
+  const size = statSync(file).size
+  if (size === 0) throw corrupt(file, 'the file is empty (truncated?)')
+  const header = Buffer.alloc(100)
+  const fd = openSync(file, 'r')
   try {
-    readSync(fd, header, 0, 100, 0);
+    readSync(fd, header, 0, 100, 0)
   } finally {
-    closeSync(fd);
+    closeSync(fd)
   }
   if (size < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
-    throw corrupt(
-      file,
-      "it is not an SQLite database (unrecognised header bytes)",
-    );
+    throw corrupt(file, 'it is not an SQLite database (unrecognised header bytes)')
   }
   // The header's page count is trustworthy when its "valid-for" counter matches the change
   // counter; without a write-ahead log still to apply, the file must then hold all those pages.
-  const rawPageSize = header.readUInt16BE(16);
-  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
-  const pageCount = header.readUInt32BE(28);
-  const countValid = header.readUInt32BE(92) === header.readUInt32BE(24);
-  const wal = `${file}-wal`;
-  const walPending = existsSync(wal) && statSync(wal).size > 0;
+  const rawPageSize = header.readUInt16BE(16)
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize
+  const pageCount = header.readUInt32BE(28)
+  const countValid = header.readUInt32BE(92) === header.readUInt32BE(24)
+  const wal = `${file}-wal`
+  const walPending = existsSync(wal) && statSync(wal).size > 0
   if (countValid && !walPending && pageCount * pageSize > size) {
     throw corrupt(
       file,
-      `the file is truncated: its header describes ${pageCount * pageSize} bytes, it has ${size}`,
-    );
-  }
-}
-
-/**
- * How far the write-ahead log is preallocated. SQLite checkpoints at 1000 pages (about 4 MiB of
- * log); the log is reused from its start after each checkpoint, so it never grows past this.
- */
-const WAL_PREALLOCATE_BYTES = 8 * 1024 * 1024;
-
-/**
- * Extends the write-ahead log with zeros, as etcd preallocates its WAL segments: a sync that must
- * also record a file's growth costs several times one that overwrites, and that cost would land
- * on every commit until the log first wraps. Only bytes past the current end are written, and
- * SQLite ignores frames that fail their checksum, so the log's contents are untouched.
- */
-function preallocateWal(file: string): void {
-  const wal = `${file}-wal`;
-  if (!existsSync(wal)) return;
-  const size = statSync(wal).size;
-  if (size >= WAL_PREALLOCATE_BYTES) return;
-  const fd = openSync(wal, "r+");
-  try {
-    const zeros = Buffer.alloc(1024 * 1024);
-    for (let at = size; at < WAL_PREALLOCATE_BYTES; at += zeros.length) {
-      writeSync(
-        fd,
-        zeros,
-        0,
-        Math.min(zeros.length, WAL_PREALLOCATE_BYTES - at),
-        at,
-      );
-    }
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
+      `the file is truncated: its header describes ${pageCount * pageSize} bytes, it has ${size}`
+    )
   }
 }
 
 /** Reads one meta row, or undefined when absent. */
 function readMeta(db: Database.Database, key: string): number | undefined {
-  const row = db
-    .prepare("SELECT value FROM kubedesk_meta WHERE key = ?")
-    .get(key) as { value: number } | undefined;
-  return row?.value;
+  const row = db.prepare('SELECT value FROM kubedesk_meta WHERE key = ?').get(key) as
+    { value: number } | undefined
+  return row?.value
 }
 
 /** Refuses a database that is not a KubeDesk store, or one damaged inside. */
 function checkContents(db: Database.Database, file: string): void {
-  const appId = db.pragma("application_id", { simple: true }) as number;
+  const appId = db.pragma('application_id', { simple: true }) as number
   const tables = (
-    db
-      .prepare(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
-      )
-      .all() as {
-      name: string;
+    db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as {
+      name: string
     }[]
-  ).map((t) => t.name);
-  const missing = [LOG_TABLE, "kubedesk_meta"].filter(
-    (t) => !tables.includes(t),
-  );
+  ).map((t) => t.name)
+  const missing = [LOG_TABLE, 'kubedesk_meta'].filter((t) => !tables.includes(t))
   if (appId !== APPLICATION_ID || missing.length > 0) {
-    const found =
-      tables.length > 0 ? `tables: ${tables.join(", ")}` : "no tables";
+    const found = tables.length > 0 ? `tables: ${tables.join(', ')}` : 'no tables'
     throw corrupt(
       file,
-      `it is an SQLite database of some other application (application_id ${appId}, ${found})`,
-    );
+      `it is an SQLite database of some other application (application_id ${appId}, ${found})`
+    )
   }
-  const format = readMeta(db, "format_version");
+  const format = readMeta(db, 'format_version')
   if (format === undefined || format > FORMAT_VERSION) {
     throw corrupt(
       file,
-      `its store format ${format ?? "is missing"}${format ? " is newer than this KubeDesk understands" : ""}`,
-    );
+      `its store format ${format ?? 'is missing'}${format ? ' is newer than this KubeDesk understands' : ''}`
+    )
   }
-  const check = db.pragma("quick_check(1)", { simple: true });
-  if (check !== "ok")
-    throw corrupt(file, `SQLite's integrity check failed: ${String(check)}`);
+  const check = db.pragma('quick_check(1)', { simple: true })
+  if (check !== 'ok') throw corrupt(file, `SQLite's integrity check failed: ${String(check)}`)
 }
 
 /**
@@ -212,50 +165,43 @@ function checkContents(db: Database.Database, file: string): void {
  * durability settings: write-ahead log, and a full sync on every commit.
  */
 export function openStoreDatabase(file: string): Database.Database {
-  mkdirSync(dirname(file), { recursive: true });
-  if (!existsSync(file)) createStoreFile(file);
-  else checkHeader(file);
-  let db: Database.Database | undefined;
+  mkdirSync(dirname(file), { recursive: true })
+  if (!existsSync(file)) createStoreFile(file)
+  else checkHeader(file)
+  let db: Database.Database | undefined
   try {
-    db = new Database(file, { fileMustExist: true });
-    checkContents(db, file);
+    db = new Database(file, { fileMustExist: true })
+    checkContents(db, file)
     // Only now, with the file known to be ours, may anything be written to it.
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("busy_timeout = 5000");
-    db.pragma("journal_size_limit = 67108864");
-    const mode = db.pragma("journal_mode", { simple: true });
-    const sync = db.pragma("synchronous", { simple: true });
-    if (mode !== "wal" || sync !== 2) {
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('busy_timeout = 5000')
+    db.pragma('journal_size_limit = 67108864')
+    const mode = db.pragma('journal_mode', { simple: true })
+    const sync = db.pragma('synchronous', { simple: true })
+    if (mode !== 'wal' || sync !== 2) {
       throw new Error(
-        `${file}: cannot make commits durable (journal_mode=${String(mode)}, synchronous=${String(sync)}); is the directory on a local disk?`,
-      );
+        `${file}: cannot make commits durable (journal_mode=${String(mode)}, synchronous=${String(sync)}); is the directory on a local disk?`
+      )
     }
-    preallocateWal(file);
-    return db;
+    return db
   } catch (err) {
-    db?.close();
-    if (isCorruption(err))
-      throw corrupt(file, `SQLite reports: ${err.message}`);
-    if (err instanceof StoreCorruptError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      message.includes(file)
-        ? message
-        : `cannot open store ${file}: ${message}`,
-    );
+    db?.close()
+    if (isCorruption(err)) throw corrupt(file, `SQLite reports: ${err.message}`)
+    if (err instanceof StoreCorruptError) throw err
+    const message = err instanceof Error ? err.message : String(err)
+    throw new Error(message.includes(file) ? message : `cannot open store ${file}: ${message}`)
   }
 }
 
 /** The compaction point recorded in the file. */
 export function readCompactRevision(db: Database.Database): number {
-  return readMeta(db, "compact_revision") ?? 0;
+  return readMeta(db, 'compact_revision') ?? 0
 }
 
 /** The last revision ever assigned (AUTOINCREMENT's high-water mark survives compaction). */
 export function readRevision(db: Database.Database): number {
-  const row = db
-    .prepare("SELECT seq FROM sqlite_sequence WHERE name = ?")
-    .get(LOG_TABLE) as { seq: number } | undefined;
-  return row?.seq ?? 0;
+  const row = db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(LOG_TABLE) as
+    { seq: number } | undefined
+  return row?.seq ?? 0
 }
