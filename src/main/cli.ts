@@ -3,7 +3,7 @@
  * readable line with an exit code (2: the command line is wrong; 1: the command failed).
  *
  * Runs the same ControlPlane as the desktop app, without Electron. Entry points: the built
- * `out/main/cli.js` (through bin/kubedesk.js, which calls `main`) and, from source,
+ * `out/main/cli.js` (through bin/kubedesk.js, which calls `run`) and, from source,
  * `npx tsx src/main/cli.ts …` or `node --import tsx src/main/cli.ts …`.
  */
 import { COMMAND_HELP, ROOT_HELP } from './cli/help'
@@ -38,7 +38,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }
     if (first === 'help') {
       const topic = rest[0]
-      if (topic !== undefined && !(topic in COMMAND_HELP)) throw unknownCommand(topic)
+      if (topic !== undefined && !Object.hasOwn(COMMAND_HELP, topic)) throw unknownCommand(topic)
       await write(io.stdout, topic === undefined ? ROOT_HELP : COMMAND_HELP[topic])
       return 0
     }
@@ -72,6 +72,15 @@ export function run(argv: string[] = process.argv.slice(2)): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0)
   })
+  // A failure outside any command's flow (a background task) still ends as one readable line;
+  // the data directory's lock is left to the stale-lock takeover of the next `up`.
+  const crash = (err: unknown): void => {
+    const { line, stack } = describeError(err)
+    process.stderr.write(line + '\n' + (stack ? stack + '\n' : ''))
+    process.exit(1)
+  }
+  process.on('uncaughtException', crash)
+  process.on('unhandledRejection', crash)
   void main(argv).then((code) => {
     process.exitCode = code
     // Normally the process ends by itself here; this backstop keeps a forgotten timer or
