@@ -106,20 +106,20 @@ export async function runLogs(argv: string[], io: CliIO): Promise<number> {
   const print = async (line: string): Promise<void> => {
     if (keep(line)) await write(io.stdout, line + '\n')
   }
-  const current = componentLogFile(dir, component)
-  for (const file of files.filter((f) => f !== current)) {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })
-    for await (const line of lines) await print(line)
-  }
-  // The current file is read by offset, so following continues exactly where this stops.
-  const tail = createTail(current)
-  await tail.readNew(print)
-  if (!follow) return tail.flush(print).then(() => 0)
-
+  // With -f, Ctrl-C is the normal way out (exit 0), from the very first line on.
   let stop = false
-  const dispose = onStopSignal(() => (stop = true))
+  const dispose = follow ? onStopSignal(() => (stop = true)) : () => undefined
   try {
-    while (!stop) {
+    const current = componentLogFile(dir, component)
+    for (const file of files.filter((f) => f !== current)) {
+      const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })
+      for await (const line of lines) await print(line)
+    }
+    // The current file is read by offset, so following continues exactly where this stops.
+    const tail = createTail(current)
+    await tail.readNew(print)
+    if (!follow) await tail.flush(print)
+    while (follow && !stop) {
       await sleep(FOLLOW_POLL_MS)
       await tail.readNew(print)
     }
