@@ -27,4 +27,16 @@ if ((${#missing[@]})); then
   fi
 fi
 
-exec npx vitest run "$@"
+mkdir -p .tmp
+report=.tmp/vitest-report.json
+rm -f "$report"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One plain closing line, whatever the reporter printed above it.
+if [[ -f "$report" ]]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)
+  ' "$report"
+fi
+exit "$status"
