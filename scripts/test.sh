@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): makes sure the real parts the tests use are present, then runs
 # Vitest. Real parts: etcd (the etcd store backend's contract suite and the store benchmark's
-# baseline). On Debian/Ubuntu as root (or with sudo) missing packages are installed; elsewhere the
+# baseline) and kubectl (the API server is tested with the real client). On Debian/Ubuntu as root (or with sudo) missing packages are installed; elsewhere the
 # script says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v "${ETCD_BIN:-etcd}" >/dev/null 2>&1 || missing+=(etcd-server)
+command -v "${KUBECTL:-kubectl}" >/dev/null 2>&1 || missing+=(kubectl)
 
 if ((${#missing[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
@@ -22,7 +23,7 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "test: missing ${missing[*]} (etcd 3.4 or newer on PATH, or ETCD_BIN=/path/to/etcd)." >&2
+    echo "test: missing ${missing[*]} (etcd 3.4 or newer and kubectl on PATH, or ETCD_BIN / KUBECTL set)." >&2
     exit 1
   fi
 fi

@@ -3,12 +3,20 @@
  * Both front doors use it — the Electron app (src/main/index.ts) and the `kubedesk` CLI.
  *
  * Start: lock the data directory → open the component logs → open the store (its compactor
- * runs inside it) → listen on the control socket. Stop runs the same steps backwards. A failed
- * start undoes what it did, so the lock is never left behind by a live process.
+ * runs inside it) → the PKI and tokens → the API server (HTTPS on 127.0.0.1) → the kubeconfigs
+ * (`<data-dir>/kubeconfig`, merged into the user's) → listen on the control socket. Stop runs
+ * the same steps backwards. A failed start undoes what it did, so the lock is never left behind
+ * by a live process.
  *
- * In this version the control plane is the store alone: the API server, scheduler, controller
- * manager and node providers come later; `nodes`, `provider` and `port` are recorded and logged.
+ * The scheduler, controller manager and node providers come later; `nodes` and `provider` are
+ * recorded and logged.
  */
+import { createTokenAuthenticator } from './apiserver/authn'
+import { loadCredentials } from './apiserver/credentials'
+import { DEFAULT_SANS, ensurePki } from './apiserver/pki'
+import { startApiServer, type ApiServer } from './apiserver/server'
+import type { ResourceInfo } from './apiserver/types'
+import { KubeconfigError, mergeIntoUserKubeconfig, writeKubeconfig } from './kubeconfig'
 import { StoreCorruptError } from './store/errors'
 import { openStore } from './store'
 import type { Store, StoreBackend } from './store/types'
@@ -35,6 +43,8 @@ export type NodeProviderName = 'docker' | 'process' | 'simulated'
 export interface ProgressEvent {
   component: string
   message: string
+  /** Set when the step finished in a degraded way the user should notice. */
+  warning?: boolean
 }
 
 /** Everything a control plane needs; `defaultControlPlaneOptions` fills in the defaults. */
@@ -47,8 +57,20 @@ export interface ControlPlaneOptions {
   /** Worker nodes wanted (used by a later milestone). */
   nodes: number
   provider: NodeProviderName
-  /** The API server's port (later milestone; default 6443). */
+  /** The API server's port (default 6443; 0 = any free port). Taken → a free one, said so. */
   port: number
+  /**
+   * Extra names or addresses for the serving certificate and the allowed Host headers: the
+   * address node containers use to reach the API server (e.g. the Docker network gateway).
+   */
+  apiServerSans?: string[]
+  /**
+   * Merge the `kubedesk` context into the user's kubeconfig (default true). Tests and embedders
+   * that must leave it alone say false.
+   */
+  mergeUserKubeconfig?: boolean
+  /** Where `$KUBECONFIG` and `$HOME` are read from (default: process.env). */
+  env?: NodeJS.ProcessEnv
   onProgress?: (event: ProgressEvent) => void
   /**
    * Someone asked this instance to stop through the control socket (`kubedesk down`). The owner
@@ -60,6 +82,11 @@ export interface ControlPlaneOptions {
 
 /** The store logs as `etcd`, the name Kubernetes users look for. */
 export const STORE_COMPONENT = 'etcd'
+/** The API server's component name in status and logs. */
+export const APISERVER_COMPONENT = 'kube-apiserver'
+
+/** The API server binds loopback only (the node network's gateway comes with node providers). */
+const API_SERVER_HOST = '127.0.0.1'
 
 /** How often the store's compaction point is checked so compactions show in the etcd log. */
 const COMPACTION_WATCH_INTERVAL_MS = 30_000
@@ -84,6 +111,10 @@ export class ControlPlane {
   private log?: ComponentLog
   private storeLog?: ComponentLog
   private store?: Store
+  private apiServerLog?: ComponentLog
+  private apiServer?: ApiServer
+  private apiServerState: ComponentState = 'stopped'
+  private apiServerMessage?: string
   private socket?: ControlSocketServer
   private compactionTimer?: NodeJS.Timeout
   private lastCompactRevision = 0
@@ -91,6 +122,7 @@ export class ControlPlane {
   private storeMessage?: string
   private startedAt?: Date
   private uiUrl?: string
+  private kubeconfigCreds?: { server: string; caCert: string; token: string }
   private starting?: Promise<void>
   private stopping?: Promise<void>
 
@@ -100,9 +132,10 @@ export class ControlPlane {
   }
 
   /**
-   * Locks the data directory, opens the store (with its compactor) and starts the control
-   * socket. Rejects with a readable error (DataDirInUseError, StoreCorruptError, …) after
-   * undoing what it started. Calling it again returns the same start.
+   * Locks the data directory, opens the store (with its compactor), starts the API server,
+   * writes the kubeconfigs and starts the control socket. Rejects with a readable error
+   * (DataDirInUseError, StoreCorruptError, PkiError, …) after undoing what it started. Calling
+   * it again returns the same start.
    */
   start(): Promise<void> {
     if (this.stopping) return Promise.reject(new Error('this control plane was stopped'))
@@ -146,15 +179,34 @@ export class ControlPlane {
           ? describeStore(o.store, location, revision)
           : this.storeMessage
     }
+    const apiServer: ComponentStatus = {
+      name: APISERVER_COMPONENT,
+      state: this.apiServerState,
+      message: this.apiServerMessage
+    }
     return {
       version: KUBEDESK_VERSION,
       pid: process.pid,
       dataDir: o.dataDir,
       startedAt: (this.startedAt ?? new Date()).toISOString(),
       store: { backend: o.store, revision, compactRevision, location },
-      components: [store],
+      components: [store, apiServer],
+      apiServerUrl: this.apiServer?.url,
       uiUrl: this.uiUrl
     }
+  }
+
+  /**
+   * The in-process API client for the other components: the same admission, validation and
+   * watch path as HTTPS requests. Undefined until `start` has resolved.
+   */
+  get apiClient(): ApiServer['client'] | undefined {
+    return this.apiServer?.client
+  }
+
+  /** The kinds the API server serves (empty before start). */
+  get apiResources(): ResourceInfo[] {
+    return this.apiServer?.resources ?? []
   }
 
   /** Records the browser UI's address (`kubedesk up --ui`) so `status` shows it. */
@@ -164,8 +216,8 @@ export class ControlPlane {
     this.log?.info('browser UI serving', { origin: new URL(url).origin })
   }
 
-  private progress(component: string, message: string): void {
-    this.options.onProgress?.({ component, message })
+  private progress(component: string, message: string, warning = false): void {
+    this.options.onProgress?.({ component, message, ...(warning ? { warning } : {}) })
   }
 
   private async run(): Promise<void> {
@@ -184,8 +236,7 @@ export class ControlPlane {
     this.log.info('recorded for later versions', {
       nodes: o.nodes,
       provider: o.provider,
-      apiserverPort: o.port,
-      note: 'node providers and the API server are not part of this build yet'
+      note: 'node providers are not part of this build yet'
     })
     const stale = this.lock.stalePid
     if (stale !== undefined) {
@@ -198,6 +249,8 @@ export class ControlPlane {
     )
 
     await this.openStore()
+    await this.serveApi()
+    await this.writeKubeconfigs()
 
     this.socket = await startControlSocket(this.paths.socket, {
       getStatus: () => this.status(),
@@ -251,6 +304,93 @@ export class ControlPlane {
     this.watchCompaction()
   }
 
+  /**
+   * The PKI, the tokens and the HTTPS server. A taken port is not fatal: like `kind` picking a
+   * random host port, the server moves to a free one and says so, and the kubeconfigs follow.
+   */
+  private async serveApi(): Promise<void> {
+    const o = this.options
+    const log = (this.apiServerLog = createComponentLog(o.dataDir, APISERVER_COMPONENT))
+    this.apiServerState = 'starting'
+    try {
+      const sans = o.apiServerSans ?? []
+      const pki = await ensurePki(o.dataDir, { sans })
+      log.info('loaded PKI', { dir: this.paths.pkiDir, caFile: pki.caFile })
+      const credentials = loadCredentials(o.dataDir)
+      const listen = (port: number): Promise<ApiServer> =>
+        startApiServer({
+          store: this.store!,
+          host: API_SERVER_HOST,
+          port,
+          tls: { cert: pki.serverCert, key: pki.serverKey },
+          authenticator: createTokenAuthenticator(credentials),
+          allowedHosts: [...DEFAULT_SANS, ...sans],
+          log
+        })
+      let moved: string | undefined
+      try {
+        this.apiServer = await listen(o.port)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || o.port === 0) throw err
+        this.apiServer = await listen(0)
+        moved =
+          `port ${o.port} is in use; the API server listens on ` +
+          `${API_SERVER_HOST}:${this.apiServer.port} instead`
+        log.warn(moved, { wanted: o.port, port: this.apiServer.port })
+        this.log?.warn(moved)
+      }
+      const url = this.apiServer.url
+      this.apiServerState = 'running'
+      this.apiServerMessage = `serving on ${url}`
+      if (moved) this.progress(APISERVER_COMPONENT, `${moved} (${url})`, true)
+      else this.progress(APISERVER_COMPONENT, `serving on ${url}`)
+      this.kubeconfigCreds = { server: url, caCert: pki.caCert, token: credentials.adminToken }
+    } catch (err) {
+      this.apiServerState = 'failed'
+      this.apiServerMessage = err instanceof Error ? err.message : String(err)
+      log.error('cannot start the API server', { err })
+      throw err
+    }
+  }
+
+  /**
+   * `<data-dir>/kubeconfig`, then the `kubedesk` context in the user's kubeconfig. A user
+   * kubeconfig that does not parse is left alone with a warning: the cluster works without it.
+   */
+  private async writeKubeconfigs(): Promise<void> {
+    const o = this.options
+    const creds = this.kubeconfigCreds!
+    writeKubeconfig(this.paths.kubeconfig, creds)
+    this.log?.info('wrote kubeconfig', { file: this.paths.kubeconfig, server: creds.server })
+    this.progress('kubeconfig', this.paths.kubeconfig)
+    if (o.mergeUserKubeconfig === false) return
+    try {
+      const merged = await mergeIntoUserKubeconfig(creds, o.env ?? process.env)
+      this.log?.info('merged into the user kubeconfig', {
+        file: merged.file,
+        context: merged.context,
+        currentContext: merged.currentContext
+      })
+      this.progress(
+        'kubeconfig',
+        `context '${merged.context}' merged into ${merged.file}` +
+          (merged.currentContextSet
+            ? ' (now the current context)'
+            : ` (current context stays '${merged.currentContext}'; ` +
+              `use 'kubectl --context ${merged.context}')`)
+      )
+    } catch (err) {
+      if (!(err instanceof KubeconfigError)) throw err
+      this.log?.warn('cannot merge into the user kubeconfig', { file: err.file, err })
+      this.progress(
+        'kubeconfig',
+        `not merged into your kubeconfig — ${err.message}. ${err.hint} ` +
+          `Meanwhile: kubectl --kubeconfig ${this.paths.kubeconfig}`,
+        true
+      )
+    }
+  }
+
   /** The store compacts on its own; this notices each new compaction point and logs it. */
   private watchCompaction(): void {
     this.compactionTimer = setInterval(() => {
@@ -281,6 +421,19 @@ export class ControlPlane {
       await this.socket.close().catch(() => undefined)
       this.socket = undefined
     }
+    if (this.apiServer) {
+      const server = this.apiServer
+      this.apiServer = undefined
+      try {
+        await server.close()
+      } catch (err) {
+        this.apiServerLog?.error('closing the API server failed', { err })
+      }
+    }
+    if (this.apiServerState !== 'failed') {
+      this.apiServerState = 'stopped'
+      this.apiServerMessage = undefined
+    }
     if (this.store) {
       const store = this.store
       this.store = undefined
@@ -301,6 +454,7 @@ export class ControlPlane {
     }
     this.log?.close()
     this.storeLog?.close()
+    this.apiServerLog?.close()
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The data directory: where one KubeDesk instance keeps its state (`store.db`, `logs/`, later
- * certificates and kubeconfig) and announces itself (`kubedesk.pid`, `kubedesk.sock`).
+ * The data directory: where one KubeDesk instance keeps its state (`store.db`, `logs/`, the
+ * cluster CA and tokens in `pki/`, the admin `kubeconfig`) and announces itself
+ * (`kubedesk.pid`, `kubedesk.sock`).
  *
  * One directory serves one running instance at a time. The lock is a pid file created with the
  * exclusive `wx` flag; a pid file whose process is gone is stale and is taken over.
@@ -27,6 +28,10 @@ export const SOCKET_FILE = 'kubedesk.sock'
 export const STORE_FILE = 'store.db'
 /** Component logs, one file per component (see observe/component-log.ts). */
 export const LOGS_DIR = 'logs'
+/** The CA, the API server's serving certificate and the tokens (see apiserver/pki.ts). */
+export const PKI_DIR = 'pki'
+/** The admin kubeconfig `up` writes (see kubeconfig.ts). */
+export const KUBECONFIG_FILE = 'kubeconfig'
 
 /** Paths inside one data directory. */
 export interface DataDirPaths {
@@ -35,6 +40,8 @@ export interface DataDirPaths {
   socket: string
   storeFile: string
   logsDir: string
+  pkiDir: string
+  kubeconfig: string
 }
 
 /** Where things live inside `dir`. */
@@ -44,7 +51,9 @@ export function dataDirPaths(dir: string): DataDirPaths {
     pidFile: join(dir, PID_FILE),
     socket: join(dir, SOCKET_FILE),
     storeFile: join(dir, STORE_FILE),
-    logsDir: join(dir, LOGS_DIR)
+    logsDir: join(dir, LOGS_DIR),
+    pkiDir: join(dir, PKI_DIR),
+    kubeconfig: join(dir, KUBECONFIG_FILE)
   }
 }
 
@@ -222,8 +231,9 @@ function ageMs(file: string): number {
 }
 
 /**
- * Removes what KubeDesk created in `dir` (`store.db*`, `logs/`, `kubedesk.*`), leaving anything
- * else the user keeps there, and the directory itself. Answers the names removed.
+ * Removes what KubeDesk created in `dir` (`store.db*`, `logs/`, `pki/`, `kubeconfig`,
+ * `kubedesk.*`), leaving anything else the user keeps there, and the directory itself. Answers
+ * the names removed.
  */
 export function deleteKubeDeskFiles(dir: string): string[] {
   let entries: string[]
@@ -234,7 +244,12 @@ export function deleteKubeDeskFiles(dir: string): string[] {
     throw fsError(err, `cannot read ${dir}`)
   }
   const ours = entries.filter(
-    (name) => name === LOGS_DIR || name.startsWith(STORE_FILE) || name.startsWith('kubedesk.')
+    (name) =>
+      name === LOGS_DIR ||
+      name === PKI_DIR ||
+      name === KUBECONFIG_FILE ||
+      name.startsWith(STORE_FILE) ||
+      name.startsWith('kubedesk.')
   )
   for (const name of ours) {
     const path = join(dir, name)

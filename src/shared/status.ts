@@ -29,6 +29,8 @@ export interface ClusterStatus {
     location?: string
   }
   components: ComponentStatus[]
+  /** The API server's URL (`https://127.0.0.1:6443`) once it serves. */
+  apiServerUrl?: string
   /** Set when browser mode serves the UI (`kubedesk up --ui`). */
   uiUrl?: string
 }

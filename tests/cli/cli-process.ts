@@ -2,12 +2,16 @@
  * Runs the `kubedesk` CLI from source (`node --import tsx src/main/cli.ts …`) for the CLI tests,
  * so they do not depend on a build. Every process started here is tracked and killed by
  * `stopStartedProcesses` if a test leaves one behind.
+ *
+ * `up` merges a context into the user's kubeconfig: every child gets KUBECONFIG pointing at a
+ * temporary file (unless the test passes its own), so no test ever touches ~/.kube/config.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll } from 'vitest'
 
 /** The repository root (the CLI resolves package.json and tsx from here). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -33,6 +37,11 @@ export interface RunningCli {
 
 const started = new Set<ChildProcess>()
 
+/** The kubeconfig children use unless told otherwise; removed after the test file. */
+const kubeHome = mkdtempSync(join(tmpdir(), 'kd-kube-'))
+export const TEST_KUBECONFIG = join(kubeHome, 'config')
+afterAll(() => rmSync(kubeHome, { recursive: true, force: true }))
+
 /** A fresh, short data directory (socket paths must stay under ~107 bytes). */
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'kd-cli-'))
@@ -43,9 +52,12 @@ export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
 }
 
-/** Environment for the child: no KUBEDESK_HOME leaking in from the developer's shell. */
+/**
+ * Environment for the child: no KUBEDESK_HOME leaking in from the developer's shell, and a
+ * temporary KUBECONFIG so the user's own is never read or written.
+ */
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra }
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: TEST_KUBECONFIG, ...extra }
   if (!('KUBEDESK_HOME' in extra)) delete env.KUBEDESK_HOME
   delete env.KUBEDESK_DEBUG
   return env

@@ -72,19 +72,26 @@ describe('data directory', () => {
       'store.db-wal',
       'kubedesk.pid',
       'kubedesk.kubeconfig',
-      'notes.txt'
+      'kubeconfig',
+      'notes.txt',
+      'kubeconfig.backup'
     ]) {
       writeFileSync(join(dir, f), 'x')
     }
     mkdirSync(join(dir, 'logs'))
+    mkdirSync(join(dir, 'pki'))
+    writeFileSync(join(dir, 'pki', 'ca.key'), 'x')
     mkdirSync(join(dir, 'projects'))
     expect(deleteKubeDeskFiles(dir)).toEqual([
+      'kubeconfig',
       'kubedesk.kubeconfig',
       'kubedesk.pid',
       'logs',
+      'pki',
       'store.db',
       'store.db-wal'
     ])
+    expect(existsSync(join(dir, 'kubeconfig.backup'))).toBe(true)
     expect(existsSync(join(dir, 'notes.txt'))).toBe(true)
     expect(existsSync(join(dir, 'projects'))).toBe(true)
   })

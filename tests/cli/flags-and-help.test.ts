@@ -29,7 +29,7 @@ describe('bad command lines: one readable line with a hint, exit 2', () => {
     [up('--nodes', '1.5'), "--nodes must be a whole number from 0 to 10000 (got '1.5')"],
     [up('--provider', 'foo'), "--provider must be one of docker, process, simulated (got 'foo')"],
     [up('--store', 'mysql'), "--store must be one of sqlite, memory, etcd (got 'mysql')"],
-    [up('--port', '70000'), "--port must be a whole number from 1 to 65535 (got '70000')"],
+    [up('--port', '70000'), "--port must be a whole number from 0 to 65535 (got '70000')"],
     [up('--ui-port', '8080'), '--ui-port only applies with --ui'],
     [up('--store', 'etcd', '--etcd-endpoints', 'localhost'), '--etcd-endpoints must be http:// or'],
     [
@@ -91,7 +91,9 @@ describe('help and version', () => {
 
   it('up --help says honestly which flags this build only records', async () => {
     const { stdout } = await kubedesk(['up', '--help'])
-    expect(stdout).toMatch(/API server and worker nodes are not part of\s+this build yet/)
+    expect(stdout).toMatch(/Worker nodes are not part of this build yet/)
+    expect(stdout).toMatch(/0 = any free port/)
+    expect(stdout).toMatch(/merges a 'kubedesk' cluster, user and context into your kubeconfig/)
   })
 
   it('kubedesk --help lists every command; help <command> equals <command> --help', async () => {

@@ -25,10 +25,12 @@ describe('kubedesk up → status → down', () => {
       dataDir: dir,
       compaction: { enabled: false }
     })
-    await store.create('/registry/namespaces/default', '{}')
-    await store.create('/registry/namespaces/kube-system', '{}')
+    const namespace = (name: string): string =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: name } })
+    await store.create('/registry/namespaces/default', namespace('default'))
+    await store.create('/registry/namespaces/kube-system', namespace('kube-system'))
     await store.close()
-    up = startCli(['up', '--store', 'sqlite', '--data-dir', dir])
+    up = startCli(['up', '--store', 'sqlite', '--port', '0', '--data-dir', dir])
     await up.waitFor(/KubeDesk is running/)
   })
 
@@ -42,7 +44,9 @@ describe('kubedesk up → status → down', () => {
     expect(up.stderr()).toMatch(
       /worker nodes: not started — node providers are not part of this build/
     )
-    expect(up.stderr()).toMatch(/kube-apiserver: not started/)
+    expect(up.stderr()).toMatch(/✓ kube-apiserver: serving on https:\/\/127\.0\.0\.1:\d+\n/)
+    expect(up.stderr()).toContain(`✓ kubeconfig: ${join(dir, 'kubeconfig')}`)
+    expect(up.stderr()).not.toMatch(/kube-apiserver: not started/)
   })
 
   it('status shows the running instance and its store revision', async () => {
@@ -51,8 +55,13 @@ describe('kubedesk up → status → down', () => {
     expect(stdout).toContain('is running')
     expect(stdout).toContain(`pid:         ${up.child.pid}`)
     expect(stdout).toContain(`data dir:    ${dir}`)
-    expect(stdout).toMatch(/store: +sqlite at .*store\.db, revision 2/)
+    // Two writes found on disk, plus the two built-in namespaces the API server added
+    // (kube-public, kube-node-lease); default and kube-system already existed.
+    expect(stdout).toMatch(/store: +sqlite at .*store\.db, revision 4/)
     expect(stdout).toMatch(/etcd +running/)
+    expect(stdout).toMatch(/kube-apiserver +running +serving on https:\/\/127\.0\.0\.1:\d+/)
+    expect(stdout).toMatch(/api server: +https:\/\/127\.0\.0\.1:\d+\n/)
+    expect(stdout).toContain(`kubeconfig:  ${join(dir, 'kubeconfig')}`)
   })
 
   it('status --output json prints the ClusterStatus', async () => {
@@ -61,12 +70,14 @@ describe('kubedesk up → status → down', () => {
     const status = JSON.parse(stdout) as ClusterStatus
     expect(status.pid).toBe(up.child.pid)
     expect(status.dataDir).toBe(dir)
-    expect(status.store).toMatchObject({ backend: 'sqlite', revision: 2 })
+    expect(status.store).toMatchObject({ backend: 'sqlite', revision: 4 })
     expect(status.components.find((c) => c.name === 'etcd')?.state).toBe('running')
+    expect(status.components.find((c) => c.name === 'kube-apiserver')?.state).toBe('running')
+    expect(status.apiServerUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
   })
 
   it('a second up on the same directory refuses, naming the owner', async () => {
-    const second = await runCli(['up', '--store', 'sqlite', '--data-dir', dir])
+    const second = await runCli(['up', '--store', 'sqlite', '--port', '0', '--data-dir', dir])
     expect(second.code).toBe(1)
     expect(second.stderr).toContain(
       `kubedesk: ${dir} is in use by KubeDesk (pid ${up.child.pid}). ` +
@@ -106,5 +117,7 @@ describe('kubedesk up → status → down', () => {
     expect(down.stderr).toContain('nothing to stop')
     expect(existsSync(join(dir, 'store.db'))).toBe(false)
     expect(existsSync(join(dir, 'logs'))).toBe(false)
+    expect(existsSync(join(dir, 'pki'))).toBe(false)
+    expect(existsSync(join(dir, 'kubeconfig'))).toBe(false)
   })
 })

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { removeDataDir, runCli, startCli, stopStartedProcesses, tempDataDir } from './cli-process'
@@ -20,7 +20,7 @@ describe('kubedesk up stops cleanly on a signal', () => {
     '%s: exit 0, store closed, lock released',
     async (signal) => {
       const dir = dataDir()
-      const up = startCli(['up', '--store', 'sqlite', '--data-dir', dir])
+      const up = startCli(['up', '--store', 'sqlite', '--port', '0', '--data-dir', dir])
       await up.waitFor(/KubeDesk is running/)
       expect(existsSync(join(dir, 'kubedesk.pid'))).toBe(true)
 
@@ -42,7 +42,15 @@ describe('kubedesk up failures are one readable line', () => {
     const file = join(dir, 'store.db')
     writeFileSync(file, 'this is not a database, just some text that is long enough\n'.repeat(4))
 
-    const { code, stderr } = await runCli(['up', '--store', 'sqlite', '--data-dir', dir])
+    const { code, stderr } = await runCli([
+      'up',
+      '--store',
+      'sqlite',
+      '--port',
+      '0',
+      '--data-dir',
+      dir
+    ])
 
     expect(code).toBe(1)
     const errors = stderr.split('\n').filter((line) => line.startsWith('kubedesk:'))
@@ -54,11 +62,41 @@ describe('kubedesk up failures are one readable line', () => {
     expect(readFileSync(file, 'utf8')).toContain('this is not a database')
   })
 
+  it('a corrupt CA certificate names the file, exits 1 and is left for the user', async () => {
+    const dir = dataDir()
+    const file = join(dir, 'pki', 'ca.crt')
+    mkdirSync(join(dir, 'pki'))
+    writeFileSync(file, 'not a certificate\n')
+    writeFileSync(join(dir, 'pki', 'ca.key'), 'not a key\n')
+
+    const { code, stderr } = await runCli([
+      'up',
+      '--store',
+      'memory',
+      '--port',
+      '0',
+      '--data-dir',
+      dir
+    ])
+
+    expect(code).toBe(1)
+    const errors = stderr.split('\n').filter((line) => line.startsWith('kubedesk:'))
+    expect(errors).toEqual([
+      `kubedesk: cannot use ${file}: it is not a PEM certificate. ` +
+        `Remove ${join(dir, 'pki')} to create a new CA (kubeconfigs that carry the old CA stop working).`
+    ])
+    expect(existsSync(join(dir, 'kubedesk.pid'))).toBe(false)
+    expect(readFileSync(file, 'utf8')).toBe('not a certificate\n')
+    expect(readFileSync(join(dir, 'logs', 'kube-apiserver.log'), 'utf8')).toMatch(
+      /^E.* kube-apiserver\] "cannot start the API server"/m
+    )
+  })
+
   it('a stale lock (its process gone) is taken over with a note', async () => {
     const dir = dataDir()
     // A pid that cannot be running: above the kernel's pid_max on any default system.
     writeFileSync(join(dir, 'kubedesk.pid'), '99999999\n')
-    const up = startCli(['up', '--store', 'memory', '--data-dir', dir])
+    const up = startCli(['up', '--store', 'memory', '--port', '0', '--data-dir', dir])
     await up.waitFor(/KubeDesk is running/)
     expect(up.stderr()).toContain('took over the lock of pid 99999999')
     expect(readFileSync(join(dir, 'kubedesk.pid'), 'utf8').trim()).toBe(String(up.child.pid))

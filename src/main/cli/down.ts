@@ -1,11 +1,13 @@
 /**
  * `kubedesk down`: asks the instance of a data directory to stop through its control socket
  * and waits until it has released the directory and exited. `--delete` then removes the files
- * KubeDesk created there.
+ * KubeDesk created there and the `kubedesk` entries `up` merged into the user's kubeconfig.
  *
  * Like `kind delete cluster`, stopping what is not running is not an error (exit 0), so scripts
  * can call `down` unconditionally.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ControlSocketUnavailableError, requestShutdown } from '../control-socket'
 import {
@@ -15,6 +17,7 @@ import {
   resolveDataDir,
   runningInstancePid
 } from '../data-dir'
+import { KubeconfigError, readKubeconfigCredentials, removeFromUserKubeconfig } from '../kubeconfig'
 import { parseDurationFlag, parseFlags, stringFlag } from './args'
 import { CliError } from './errors'
 import type { CliIO } from './io'
@@ -51,14 +54,53 @@ export async function runDown(argv: string[], io: CliIO): Promise<number> {
   }
 
   if (values.delete === true) {
+    // Before the files go: the CA in them tells our kubeconfig entries from another cluster's.
+    const kubeconfigFailure = await removeUserKubeconfigEntries(dir, io.env, err)
     const removed = deleteKubeDeskFiles(dir)
     err(
       removed.length === 0
         ? `✓ nothing to delete in ${dir}`
         : `✓ deleted from ${dir}: ${removed.join(', ')}`
     )
+    if (kubeconfigFailure) throw kubeconfigFailure
   }
   return 0
+}
+
+/**
+ * Takes out of the user's kubeconfig what `up` merged into it, if it is still this cluster's.
+ * Answers the failure (a kubeconfig that does not parse) so the data is deleted regardless.
+ */
+async function removeUserKubeconfigEntries(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  err: (line: string) => void
+): Promise<KubeconfigError | undefined> {
+  const paths = dataDirPaths(dir)
+  const caCert =
+    readText(join(paths.pkiDir, 'ca.crt')) ?? readKubeconfigCredentials(paths.kubeconfig)?.caCert
+  // Never started (or already deleted): nothing of ours can be in the user's kubeconfig.
+  if (caCert === undefined) return undefined
+  try {
+    const result = await removeFromUserKubeconfig({ match: { caCert } }, env)
+    if (result.keptBecause) {
+      err(`✓ left ${result.file} alone: ${result.keptBecause}`)
+    } else if (result.removed.length > 0) {
+      err(`✓ removed from ${result.file}: ${result.removed.join(', ')}`)
+    }
+    return undefined
+  } catch (e) {
+    if (!(e instanceof KubeconfigError)) throw e
+    return e
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /** Sends the shutdown, giving a starting instance a moment to open its socket. */

@@ -42,20 +42,27 @@ Flags:
   --ui-port PORT           port for --ui (default: any free port)
   --nodes N                worker nodes wanted, 0 or more (default 1)
   --provider NAME          how worker nodes run: docker, process or simulated (default docker)
-  --port PORT              port for the Kubernetes API server (default 6443)
+  --port PORT              port for the Kubernetes API server on 127.0.0.1 (default 6443;
+                           0 = any free port). If it is taken, a free port is used and 'up'
+                           says which.
 ${DATA_DIR_FLAG}
   -h, --help               show this help
 
-What this build starts: the store (shown as 'etcd' in status and logs) and the control socket
-that 'kubedesk status' and 'kubedesk down' use. The API server and worker nodes are not part of
-this build yet: --nodes, --provider and --port are checked and recorded, and 'up' says plainly
-that it did not start them.
+What this build starts: the store (shown as 'etcd' in status and logs), the Kubernetes API
+server (HTTPS on 127.0.0.1, with a CA created on first run in <data-dir>/pki), and the control
+socket that 'kubedesk status' and 'kubedesk down' use. It writes <data-dir>/kubeconfig and
+merges a 'kubedesk' cluster, user and context into your kubeconfig ($KUBECONFIG's first file,
+else ~/.kube/config), making it the current context only when you have none.
+
+Worker nodes are not part of this build yet: --nodes and --provider are checked and recorded,
+and 'up' says plainly that it did not start them.
 
 One data directory serves one running KubeDesk; a second 'up' on it is refused.
 `
 
 /** `kubedesk status --help`. */
-export const STATUS_HELP = `Show the status of a running KubeDesk: pid, data directory, uptime, store, components, UI URL.
+export const STATUS_HELP = `Show the status of a running KubeDesk: pid, data directory, uptime, store, components,
+API server URL, UI URL.
 
 Usage:
   kubedesk status [flags]
@@ -76,7 +83,9 @@ Usage:
 
 Flags:
   --delete          after stopping, remove what KubeDesk created in the data directory
-                    (store.db*, logs/, kubedesk.* files); other files are left alone
+                    (store.db*, logs/, pki/, kubeconfig, kubedesk.* files; other files are
+                    left alone) and the 'kubedesk' cluster, user and context 'up' merged into
+                    your kubeconfig (only if they still belong to this cluster)
   --timeout DURATION  how long to wait for it to stop (default 60s)
 ${DATA_DIR_FLAG}
   -h, --help        show this help
@@ -92,8 +101,8 @@ export const LOGS_HELP = `Print a component's log from <data-dir>/logs/<componen
 Usage:
   kubedesk logs COMPONENT [flags]
 
-Components: etcd (the store), kubedesk (the control plane itself), and — once they exist —
-kube-apiserver, kube-scheduler, kube-controller-manager.
+Components: etcd (the store), kube-apiserver, kubedesk (the control plane itself), and — once
+they exist — kube-scheduler, kube-controller-manager.
 
 Flags:
   -f, --follow        keep printing new lines until Ctrl-C

@@ -78,7 +78,8 @@ export function formatStatus(status: ClusterStatus, now: Date = new Date()): str
     `  store:       ${store}`,
     `  components:`,
     ...components,
-    `  api server:  not part of this build yet`,
+    `  api server:  ${status.apiServerUrl ?? 'not serving'}`,
+    ...(status.apiServerUrl ? [`  kubeconfig:  ${dataDirPaths(status.dataDir).kubeconfig}`] : []),
     `  nodes:       not part of this build yet`,
     `  UI:          ${status.uiUrl ?? "not served (start with 'kubedesk up --ui')"}`,
     ''

@@ -3,7 +3,7 @@
  * `kubedesk down`, then stops it in order and exits 0.
  */
 import { ControlPlane, type ControlPlaneOptions, type NodeProviderName } from '../control-plane'
-import { resolveDataDir } from '../data-dir'
+import { dataDirPaths, resolveDataDir } from '../data-dir'
 import type { StoreBackend } from '../store/types'
 import { KUBEDESK_VERSION } from '../version'
 import {
@@ -50,7 +50,7 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv): UpRequest {
   const store = parseChoiceFlag(COMMAND, '--store', raw('store') ?? 'sqlite', STORES)
   const provider = parseChoiceFlag(COMMAND, '--provider', raw('provider') ?? 'docker', PROVIDERS)
   const nodes = parseIntegerFlag(COMMAND, '--nodes', raw('nodes') ?? '1', 0, MAX_NODES)
-  const port = parsePortFlag(COMMAND, '--port', raw('port') ?? '6443')
+  const port = parsePortFlag(COMMAND, '--port', raw('port') ?? '6443', true)
   const endpointsRaw = raw('etcd-endpoints')
   if (store === 'etcd' && endpointsRaw === undefined) {
     throw new UsageError(
@@ -93,7 +93,9 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
   const stopRequested = new Promise<string>((resolve) => (requestStop = resolve))
   const controlPlane = new ControlPlane({
     ...request.controlPlane,
-    onProgress: ({ component, message }) => err(`✓ ${component}: ${message}`),
+    env: io.env,
+    onProgress: ({ component, message, warning }) =>
+      err(`${warning ? '!' : '✓'} ${component}: ${message}`),
     onShutdownRequested: () => requestStop("'kubedesk down'")
   })
 
@@ -128,6 +130,7 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
       }
     }
 
+    err(`Try it: kubectl --kubeconfig ${dataDirPaths(dataDir).kubeconfig} get namespaces`)
     err(
       `KubeDesk is running (pid ${process.pid}). Stop it with Ctrl-C or ` +
         `'kubedesk down --data-dir ${dataDir}'.`
@@ -137,7 +140,10 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
     await closeUi?.().catch(() => undefined)
     if (closeUi) err('✓ ui: stopped')
     await controlPlane.stop()
-    err('✓ stopped: store closed, control socket removed, data directory released')
+    err(
+      '✓ stopped: API server closed, store closed, control socket removed, ' +
+        'data directory released'
+    )
     return 0
   } finally {
     disposeSignals()
@@ -148,11 +154,7 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
 
 /** Says plainly which requested parts this build does not start. */
 function reportNotStarted(request: UpRequest, err: (line: string) => void): void {
-  const { nodes, provider, port } = request.controlPlane
-  err(
-    `• kube-apiserver: not started — the API server is not part of this build yet ` +
-      `(--port ${port} is recorded for it)`
-  )
+  const { nodes, provider } = request.controlPlane
   err(
     `• worker nodes: not started — node providers are not part of this build yet ` +
       `(asked for ${nodes} ${provider} node${nodes === 1 ? '' : 's'})`

@@ -1,0 +1,270 @@
+/**
+ * Schema checks kube-apiserver makes while decoding a request body into a built-in type:
+ * fields the type does not declare (reported under `fieldValidation=Strict`, warned about under
+ * `Warn`) and values of the wrong JSON type (always a 400). Messages are kube-apiserver's, so
+ * kubectl prints what it prints against a real cluster.
+ */
+import type { FieldCause } from '../types'
+import { definitionNameFor, kubernetesDefinitions } from './kubernetes-definitions'
+import { isFreeForm, refName, resolveSchema, type Definitions, type Schema } from './schema-walk'
+
+/** Where the walk is: the path users see and the path Go's decoder reports. */
+interface Place {
+  /** `spec.template.spec.containers[0].image` */
+  field: string
+  /** `spec.template.spec.containers.image`: Go's json errors name fields without indices. */
+  goPath: string
+  /** The Go struct holding the current field (`PodSpec`), as Go's json errors name it. */
+  goStruct: string
+}
+
+function child(place: Place, name: string, struct: string): Place {
+  return {
+    field: place.field ? `${place.field}.${name}` : name,
+    goPath: place.goPath ? `${place.goPath}.${name}` : name,
+    goStruct: struct
+  }
+}
+
+function element(place: Place, index: number | string): Place {
+  return { ...place, field: `${place.field}[${index}]` }
+}
+
+function shortName(definition: string): string {
+  return definition.slice(definition.lastIndexOf('.') + 1)
+}
+
+/** Go's spelling of a schema's type (`int32`, `[]v1.Container`, `map[string]string`). */
+function goType(place: Schema, definitions: Definitions): string {
+  const { schema, definition } = resolveSchema(place, definitions)
+  if (definition) {
+    const parts = definition.split('.')
+    return `${parts[parts.length - 2]}.${parts[parts.length - 1]}`
+  }
+  switch (schema.type) {
+    case 'integer':
+      return schema.format === 'int64' ? 'int64' : 'int32'
+    case 'number':
+      return 'float64'
+    case 'boolean':
+      return 'bool'
+    case 'string':
+      return schema.format === 'byte' ? '[]uint8' : 'string'
+    case 'array':
+      return `[]${schema.items ? goType(schema.items, definitions) : 'interface {}'}`
+    case 'object': {
+      const values = schema.additionalProperties
+      if (values && typeof values === 'object') return `map[string]${goType(values, definitions)}`
+      return 'map[string]interface {}'
+    }
+    default:
+      return 'interface {}'
+  }
+}
+
+function jsonKind(value: unknown): string {
+  if (Array.isArray(value)) return 'array'
+  if (typeof value === 'boolean') return 'bool'
+  return typeof value === 'object' ? 'object' : typeof value
+}
+
+function walkUnknown(
+  value: unknown,
+  place: Schema,
+  at: Place,
+  definitions: Definitions,
+  out: FieldCause[]
+): void {
+  if (value === null || typeof value !== 'object') return
+  const { schema, definition } = resolveSchema(place, definitions)
+  if (Array.isArray(value)) {
+    if (schema.items)
+      value.forEach((v, i) =>
+        walkUnknown(v, schema.items as Schema, element(at, i), definitions, out)
+      )
+    return
+  }
+  if (schema.type !== undefined && schema.type !== 'object') return
+  const struct = definition ? shortName(definition) : at.goStruct
+  const values = schema.additionalProperties
+  if (values && typeof values === 'object') {
+    for (const [key, v] of Object.entries(value))
+      walkUnknown(v, values, element({ ...at, goStruct: struct }, key), definitions, out)
+    return
+  }
+  if (isFreeForm(schema)) return
+  const props = schema.properties ?? {}
+  for (const [key, v] of Object.entries(value)) {
+    const next = child(at, key, struct)
+    if (!Object.hasOwn(props, key)) {
+      out.push({
+        reason: 'FieldValueInvalid',
+        message: `unknown field "${next.field}"`,
+        field: next.field
+      })
+    } else {
+      walkUnknown(v, props[key], next, definitions, out)
+    }
+  }
+}
+
+/** Why a value cannot decode into the schema's type; undefined when it can. */
+function typeMismatch(value: unknown, schema: Schema, definition?: string): string | undefined {
+  if (value === null) return undefined // Go leaves the field unset.
+  const kind = jsonKind(value)
+  if (
+    definition === 'io.k8s.apimachinery.pkg.util.intstr.IntOrString' ||
+    schema.format === 'int-or-string'
+  ) {
+    return kind === 'string' || (kind === 'number' && Number.isInteger(value)) ? undefined : kind
+  }
+  if (definition === 'io.k8s.apimachinery.pkg.api.resource.Quantity') {
+    return kind === 'string' || kind === 'number' ? undefined : kind
+  }
+  switch (schema.type) {
+    case 'string':
+      return kind === 'string' ? undefined : kind
+    case 'boolean':
+      return kind === 'bool' ? undefined : kind
+    case 'number':
+      return kind === 'number' ? undefined : kind
+    case 'integer': {
+      if (kind !== 'number') return kind
+      const n = value as number
+      const [min, max] =
+        schema.format === 'int64' ? [-(2 ** 63), 2 ** 63 - 1] : [-(2 ** 31), 2 ** 31 - 1]
+      return Number.isInteger(n) && n >= min && n <= max ? undefined : `number ${String(n)}`
+    }
+    case 'array':
+      return kind === 'array' ? undefined : kind
+    case 'object':
+      return kind === 'object' ? undefined : kind
+    default:
+      return undefined
+  }
+}
+
+function walkTypes(
+  value: unknown,
+  place: Schema,
+  at: Place,
+  definitions: Definitions,
+  out: FieldCause[]
+): void {
+  const { schema, definition } = resolveSchema(place, definitions)
+  const mismatch = typeMismatch(value, schema, definition)
+  if (mismatch) {
+    const where = at.goPath ? `Go struct field ${at.goStruct}.${at.goPath}` : 'Go value'
+    const message = `json: cannot unmarshal ${mismatch} into ${where} of type ${goType(place, definitions)}`
+    out.push({ reason: 'FieldValueTypeInvalid', message, field: at.field })
+    return
+  }
+  if (schema.format === 'byte' && typeof value === 'string') {
+    const bad = value.search(/[^A-Za-z0-9+/=\r\n]/)
+    if (bad >= 0 || value.replace(/[\r\n]/g, '').length % 4 !== 0) {
+      const at2 = bad >= 0 ? bad : value.length
+      out.push({
+        reason: 'FieldValueTypeInvalid',
+        message: `illegal base64 data at input byte ${at2}`,
+        field: at.field
+      })
+    }
+    return
+  }
+  if (value === null || typeof value !== 'object') return
+  if (Array.isArray(value)) {
+    if (schema.items)
+      value.forEach((v, i) =>
+        walkTypes(v, schema.items as Schema, element(at, i), definitions, out)
+      )
+    return
+  }
+  const struct = definition ? shortName(definition) : at.goStruct
+  const values = schema.additionalProperties
+  if (values && typeof values === 'object') {
+    for (const [key, v] of Object.entries(value))
+      walkTypes(v, values, element({ ...at, goStruct: struct }, key), definitions, out)
+    return
+  }
+  const props = schema.properties ?? {}
+  for (const [key, v] of Object.entries(value)) {
+    if (Object.hasOwn(props, key))
+      walkTypes(v, props[key], child(at, key, struct), definitions, out)
+  }
+}
+
+function rootOf(group: string, version: string, kind: string): string | undefined {
+  return definitionNameFor(group, version, kind)
+}
+
+/**
+ * Fields of `obj` its kind's schema does not declare, in document order, each with
+ * kube-apiserver's message (`unknown field "spec.replicass"`). Maps (labels, data) and
+ * free-form objects (RawExtension, FieldsV1) take any key. Empty for kinds without a schema.
+ */
+export function unknownFields(
+  group: string,
+  version: string,
+  kind: string,
+  obj: unknown
+): FieldCause[] {
+  const name = rootOf(group, version, kind)
+  if (!name) return []
+  const definitions = kubernetesDefinitions()
+  const out: FieldCause[] = []
+  walkUnknown(
+    obj,
+    { $ref: `#/definitions/${name}` },
+    { field: '', goPath: '', goStruct: shortName(name) },
+    definitions,
+    out
+  )
+  return out
+}
+
+/**
+ * Values of `obj` that cannot decode into its kind's Go types (a string where an int32 is
+ * expected …), in document order, each with the message Go's decoder gives kube-apiserver
+ * (`json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type
+ * int32`). kube-apiserver reports the first; see decodeErrorMessage.
+ */
+export function schemaTypeErrors(
+  group: string,
+  version: string,
+  kind: string,
+  obj: unknown
+): FieldCause[] {
+  const name = rootOf(group, version, kind)
+  if (!name) return []
+  const definitions = kubernetesDefinitions()
+  const out: FieldCause[] = []
+  const root: Schema = { $ref: `#/definitions/${name}` }
+  walkTypes(
+    obj,
+    root,
+    { field: '', goPath: '', goStruct: shortName(refName(name)) },
+    definitions,
+    out
+  )
+  return out
+}
+
+/**
+ * kube-apiserver's 400 message for a body that does not decode:
+ * `Deployment in version "v1" cannot be handled as a Deployment: <detail>`.
+ */
+export function decodeErrorMessage(kind: string, version: string, detail: string): string {
+  return `${kind} in version "${version}" cannot be handled as a ${kind}: ${detail}`
+}
+
+/**
+ * kube-apiserver's 400 message under `fieldValidation=Strict`: `Deployment in version "v1"
+ * cannot be handled as a Deployment: strict decoding error: unknown field "spec.replicass"`.
+ */
+export function strictDecodingMessage(kind: string, version: string, causes: FieldCause[]): string {
+  return decodeErrorMessage(
+    kind,
+    version,
+    `strict decoding error: ${causes.map((c) => c.message).join(', ')}`
+  )
+}

@@ -1,0 +1,77 @@
+/**
+ * What every generic handler receives: the storage, the clock, and the options of a write.
+ * HTTP requests and the in-process client build the same values and call the same handlers.
+ */
+import { badRequest } from '../api-errors'
+import type { RegistryEntry } from '../registry'
+import type { ObjectStorage } from '../storage/object-storage'
+import type { ObjectMeta } from 'kubernetes-types/meta/v1'
+import type { KubeObject, UserInfo } from '../types'
+
+/** Shared by every handler call of one server. */
+export interface RestContext {
+  storage: ObjectStorage
+  /** Current time (tests may fix it). */
+  now(): Date
+  /** How often a watch with allowWatchBookmarks sends a BOOKMARK (kube-apiserver: about a minute). */
+  bookmarkIntervalMs: number
+}
+
+/** Who and what a call is about. */
+export interface Target {
+  entry: RegistryEntry
+  /** Namespaced resources: the namespace of the URL (undefined: all namespaces, for list/watch). */
+  namespace?: string
+  name?: string
+  user: UserInfo
+}
+
+/** `fieldValidation` of a write. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore'
+
+/** Options every write accepts. */
+export interface WriteOptions {
+  /** `dryRun=All`: run everything, store nothing. */
+  dryRun?: boolean
+  /** The field manager the client named (`?fieldManager=`); apply requires one. */
+  fieldManager?: string
+  /** The manager recorded when none is named (HTTP: from the user agent, as kube-apiserver). */
+  defaultFieldManager?: string
+  fieldValidation?: FieldValidation
+}
+
+/** What a write answers: the object, the HTTP code and any warnings for the client. */
+export interface WriteResult {
+  object: KubeObject
+  code: number
+  warnings: string[]
+}
+
+/** The RFC 3339 second-precision timestamp Kubernetes writes in metadata. */
+export function timestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** Parses a `resourceVersion` given by a client; 400 when it is not a revision. */
+export function parseResourceVersion(rv: string, what = 'resourceVersion'): number {
+  if (!/^\d+$/.test(rv)) throw badRequest(`invalid ${what}: ${JSON.stringify(rv)}`)
+  return Number(rv)
+}
+
+/** The group-qualified resource name used in messages (`deployments.apps`). */
+export function qualifiedResource(entry: RegistryEntry): string {
+  return entry.group ? `${entry.plural}.${entry.group}` : entry.plural
+}
+
+/** ObjectMeta with its fields writable (kubernetes-types marks server-set fields readonly). */
+export type WritableMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] }
+
+/** The object's metadata, for the server to set its own fields. */
+export function writableMeta(obj: KubeObject): WritableMeta {
+  return obj.metadata as WritableMeta
+}
+
+/** The field manager a write records. */
+export function managerOf(opts: WriteOptions): string {
+  return opts.fieldManager ?? opts.defaultFieldManager ?? 'unknown'
+}

@@ -1,0 +1,145 @@
+/**
+ * startApiServer: the Kubernetes-compatible API server over HTTPS on 127.0.0.1, with the
+ * in-process client for the other components. Composes the resource registry, the generic
+ * handlers over the store, discovery and the HTTP front; creates the built-in namespaces.
+ */
+import { createServer, type Server } from 'node:https'
+import type { Socket } from 'node:net'
+import type { Authenticator } from './authn'
+import { APISERVER_USER, bootstrapNamespaces } from './bootstrap'
+import { createInProcessClient, type ApiClient } from './client'
+import { createRequestHandler, type AccessLogEntry, type OpenApiServer } from './http/handler'
+import { openApiV2Serialized, openApiV3Paths, openApiV3Serialized } from './openapi'
+import { RESOURCES } from './registry'
+import type { RestContext } from './rest/context'
+import { ObjectStorage } from './storage/object-storage'
+import type { ResourceInfo } from './types'
+import type { Store } from '../store'
+import type { ComponentLog } from '../observe/component-log'
+
+/** Options of startApiServer. */
+export interface ApiServerOptions {
+  store: Store
+  /** Listen address; loopback only (default 127.0.0.1). */
+  host?: string
+  /** 0 picks a free port. A taken port rejects with an error whose `code` is EADDRINUSE. */
+  port: number
+  /** Serving certificate and key (PEM). */
+  tls: { cert: string; key: string }
+  authenticator: Authenticator
+  /** Host header names accepted besides localhost, 127.0.0.1 and [::1]. */
+  allowedHosts?: string[]
+  log?: ComponentLog
+  /** Log every request (user, verb, resource, code, latency); otherwise only failures (5xx). */
+  logRequests?: boolean
+  /** How often watches with allowWatchBookmarks get a BOOKMARK (default 60 s). */
+  bookmarkIntervalMs?: number
+  /** Serves /openapi/v2, /openapi/v3 and /openapi/v3/<path> (default: the built-in documents). */
+  openApi?: OpenApiServer
+}
+
+/** A running API server. */
+export interface ApiServer {
+  /** `https://127.0.0.1:<port>`. */
+  url: string
+  port: number
+  /** The in-process client (acts as system:apiserver; use `clientFor` for other identities). */
+  client: ApiClient
+  /** A client acting as another user, recording `fieldManager` in managedFields. */
+  clientFor(user: { username: string; groups: string[] }, fieldManager: string): ApiClient
+  resources: ResourceInfo[]
+  /** Stops listening and ends open connections (watches included). The store stays open. */
+  close(): Promise<void>
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      server.off('listening', onListening)
+      reject(err)
+    }
+    const onListening = (): void => {
+      server.off('error', onError)
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : port)
+    }
+    server.once('error', onError)
+    server.once('listening', onListening)
+    server.listen(port, host)
+  })
+}
+
+/** The OpenAPI documents of the served resources (built once, then cached by the module). */
+const builtInOpenApi: OpenApiServer = (path) => {
+  if (path === 'v2') return openApiV2Serialized(RESOURCES)
+  if (path === 'v3') {
+    const json = JSON.stringify(openApiV3Paths(RESOURCES))
+    return { json, hash: '' }
+  }
+  if (path.startsWith('v3/')) return openApiV3Serialized(path.slice(3), RESOURCES)
+  return undefined
+}
+
+/** Starts the API server; resolves once it listens and the built-in namespaces exist. */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const host = opts.host ?? '127.0.0.1'
+  const ctx: RestContext = {
+    storage: new ObjectStorage(opts.store),
+    now: () => new Date(),
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000
+  }
+  await bootstrapNamespaces(ctx)
+
+  let port = opts.port
+  const log = opts.log
+  const onRequest = (e: AccessLogEntry): void => {
+    if (!log) return
+    const values = {
+      user: e.user,
+      verb: e.verb,
+      resource: e.resource,
+      path: e.path,
+      code: e.code,
+      latencyMs: Math.round(e.latencyMs * 100) / 100
+    }
+    if (e.code >= 500) log.error('request failed', values)
+    else if (opts.logRequests) log.info('HTTP', values)
+  }
+  const handler = createRequestHandler({
+    ctx,
+    authenticator: opts.authenticator,
+    allowedHosts: opts.allowedHosts ?? [],
+    serverAddress: () => `${host}:${port}`,
+    openApi: opts.openApi ?? builtInOpenApi,
+    onRequest
+  })
+  const server = createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+  // Watches hold connections open; close() ends them rather than wait for their timeouts.
+  const sockets = new Set<Socket>()
+  server.on('secureConnection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  server.on('tlsClientError', () => {
+    // A client that fails the handshake (wrong CA, plain HTTP) is its own problem; nothing to log.
+  })
+  port = await listen(server, opts.port, host)
+  log?.info('serving', { address: `${host}:${port}`, resources: RESOURCES.length })
+
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`
+  let closed: Promise<void> | undefined
+  return {
+    url,
+    port,
+    client: createInProcessClient(ctx, APISERVER_USER, 'kube-apiserver'),
+    clientFor: (user, fieldManager) => createInProcessClient(ctx, user, fieldManager),
+    resources: [...RESOURCES],
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      }).then(() => log?.info('stopped serving', { address: `${host}:${port}` }))
+      return closed
+    }
+  }
+}
