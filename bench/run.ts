@@ -5,7 +5,8 @@
 
 /** The benchmarks by name; each module exports `run(args)`. */
 const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
-  store: () => import('./store')
+  store: () => import('./store'),
+  apiserver: () => import('./apiserver')
 }
 
 async function main(): Promise<number> {

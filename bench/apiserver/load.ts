@@ -20,6 +20,8 @@ export interface ApiTarget {
 export interface HttpResult {
   status: number
   body: string
+  /** When the response headers arrived (performance.now()). */
+  headersAt: number
 }
 
 /** HTTPS requests to one API server over a keep-alive agent of `maxSockets` connections. */
@@ -54,13 +56,25 @@ export class HttpsClient {
     }
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: this.target.host, port: this.target.port, method, path, headers, agent: this.agent },
+        {
+          host: this.target.host,
+          port: this.target.port,
+          method,
+          path,
+          headers,
+          agent: this.agent
+        },
         (res) => {
+          const headersAt = performance.now()
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
           res.on('error', reject)
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              headersAt
+            })
           )
         }
       )

@@ -5,14 +5,33 @@
  * listens it prints one JSON line on stdout: `{"url","port","ca","token","pid"}`.
  *
  * It runs the API server alone — no scheduler, controllers or control socket — so its CPU time and
- * RSS are the API server's. It stops on SIGTERM/SIGINT, or when its stdin closes (the benchmark
- * died), closing the server and the store.
+ * RSS are the API server's. It stops on SIGTERM/SIGINT, or when its IPC channel closes (the
+ * benchmark died), closing the server and the store.
+ *
+ * One IPC request, `seed`, writes pods straight into its store (the value the API server stored
+ * for a template pod, with name and uid replaced): `--quick` uses it for the part of the 10,000
+ * listed pods that the API could not create within the quick run's time budget.
  */
+import { randomUUID } from 'node:crypto'
 import { createTokenAuthenticator } from '../../src/main/apiserver/authn'
 import { loadCredentials } from '../../src/main/apiserver/credentials'
 import { ensurePki } from '../../src/main/apiserver/pki'
 import { startApiServer } from '../../src/main/apiserver/server'
-import { openStore } from '../../src/main/store'
+import { openStore, type Store } from '../../src/main/store'
+
+/** Asks the child to write `names` into the store under `prefix` (`<prefix><name>`). */
+export interface SeedRequest {
+  type: 'seed'
+  prefix: string
+  names: string[]
+  /** A pod as the API server stored it (JSON without resourceVersion). */
+  template: string
+  templateName: string
+  templateUid: string
+}
+
+/** The answer to a SeedRequest. */
+export type SeedReply = { type: 'seeded'; count: number } | { type: 'error'; message: string }
 
 /** The line the child prints once it serves. */
 export interface ServerReady {
@@ -25,10 +44,12 @@ export interface ServerReady {
   pid: number
 }
 
+let store: Store
+
 async function main(): Promise<void> {
   const dataDir = process.argv[2]
   if (!dataDir) throw new Error('usage: server-child.ts <dataDir>')
-  const store = await openStore({ backend: 'sqlite', dataDir })
+  store = await openStore({ backend: 'sqlite', dataDir })
   const pki = await ensurePki(dataDir, { sans: [] })
   const credentials = loadCredentials(dataDir)
   const api = await startApiServer({
@@ -47,9 +68,13 @@ async function main(): Promise<void> {
     })())
   process.on('SIGTERM', () => void stop())
   process.on('SIGINT', () => void stop())
-  process.stdin.on('end', () => void stop())
-  process.stdin.on('error', () => void stop())
-  process.stdin.resume()
+  process.on('disconnect', () => void stop())
+  process.on('message', (request: SeedRequest) => {
+    seed(request).then(
+      (count) => process.send?.({ type: 'seeded', count } satisfies SeedReply),
+      (err: unknown) => process.send?.({ type: 'error', message: String(err) } satisfies SeedReply)
+    )
+  })
   const ready: ServerReady = {
     url: api.url,
     port: api.port,
@@ -58,6 +83,24 @@ async function main(): Promise<void> {
     pid: process.pid
   }
   process.stdout.write(JSON.stringify(ready) + '\n')
+}
+
+async function seed(request: SeedRequest): Promise<number> {
+  const nameField = `"name":"${request.templateName}"`
+  const uidField = `"uid":"${request.templateUid}"`
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < request.names.length) {
+        const name = request.names[next++]
+        const value = request.template
+          .replace(nameField, `"name":"${name}"`)
+          .replace(uidField, `"uid":"${randomUUID()}"`)
+        await store.create(request.prefix + name, value)
+      }
+    })
+  )
+  return request.names.length
 }
 
 main().catch((err: unknown) => {

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ServerReady } from './server-child'
+import type { SeedReply, SeedRequest, ServerReady } from './server-child'
 
 const READY_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 10_000
@@ -20,6 +20,8 @@ export interface ServerProcess extends ServerReady {
   peakRssMb(): number
   /** User + system CPU time of the server process so far, ms. */
   cpuMs(): number
+  /** Writes pods straight into the server's store (see server-child.ts); answers how many. */
+  seed(request: Omit<SeedRequest, 'type'>): Promise<number>
   /** The child's stderr so far. */
   stderr(): string
   /** SIGTERM, then SIGKILL after a timeout; resolves once it exited. */
@@ -39,7 +41,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   const child = spawn(
     process.execPath,
     [...(opts.nodeFlags ?? []), '--import', 'tsx', entry, opts.dataDir],
-    { stdio: ['pipe', 'pipe', 'pipe'], cwd: join(__dirname, '..', '..') }
+    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], cwd: join(__dirname, '..', '..') }
   )
   let err = ''
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c))
@@ -60,6 +62,16 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     peakRssMb: () => statusField(pid, 'VmHWM') / 1024,
     cpuMs: () => cpuTimeMs(pid),
     stderr: () => err,
+    seed: (request) =>
+      new Promise((resolve, reject) => {
+        const onMessage = (reply: SeedReply): void => {
+          child.off('message', onMessage)
+          if (reply.type === 'seeded') resolve(reply.count)
+          else reject(new Error(`seeding the store failed: ${reply.message}`))
+        }
+        child.on('message', onMessage)
+        child.send({ type: 'seed', ...request } satisfies SeedRequest)
+      }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')

@@ -6,11 +6,12 @@
  * its writes were acknowledged. Lines are not JSON-parsed — the pod's index is found by text
  * search — so the watcher's own CPU stays small next to the server's.
  *
- * Protocol: parent → `open` (target, path, count, events, prefix); child → `opened`.
+ * Protocol: child → `ready` once it listens; parent → `open` (target, path, count, events, prefix); child → `opened`.
  * Parent → `collect` (acks, deadlineMs); child → `result` (the delays of every stream × event
  * with a Float64Array, missing count, CPU time). Parent → `close`; child exits.
  */
-import { Agent, request, type ClientRequest } from 'node:https'
+import type { ClientRequest } from 'node:http'
+import { Agent, request } from 'node:https'
 import type { ApiTarget } from './load'
 
 /** Messages the parent sends. */
@@ -37,6 +38,7 @@ export type WatchChildRequest =
 
 /** Messages the child sends. */
 export type WatchChildReply =
+  | { type: 'ready' }
   | { type: 'opened'; cpuMs: number }
   | {
       type: 'result'
@@ -196,3 +198,5 @@ process.on('disconnect', () => {
   closeAll()
   process.exit(0)
 })
+
+reply({ type: 'ready' })
