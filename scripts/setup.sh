@@ -25,7 +25,12 @@ ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
 if [[ "${CI:-}" != "true" && "${KUBEDESK_SKIP_ELECTRON:-}" != "1" ]]; then
   echo "setup: fetching Electron's binary (optional)…"
   if node node_modules/electron/install.js >/dev/null 2>&1; then
-    echo "setup: Electron is ready: 'npm start' opens the desktop app."
+    # Electron's Node has its own ABI: it needs its own build of the SQLite module.
+    if bash scripts/build-electron-native.sh; then
+      echo "setup: Electron is ready: 'npm start' opens the desktop app."
+    else
+      echo "setup: the SQLite module could not be built for Electron; 'npm start' will run browser mode instead."
+    fi
   else
     echo "setup: Electron's binary could not be downloaded; 'npm start' will run browser mode instead."
   fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the Electron app when Electron can run here, else browser mode
 // (`kubedesk up --ui`) so the same UI opens in a browser. Extra arguments pass through.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -30,6 +30,28 @@ function missingDisplay() {
   if (process.platform !== 'linux') return undefined
   if (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) return undefined
   return 'no display is available (DISPLAY and WAYLAND_DISPLAY are unset)'
+}
+
+/**
+ * Why Electron cannot open the store, or undefined when it can: Electron's Node has its own ABI,
+ * so the SQLite module needs the build `npm run setup` makes for it (native/electron/).
+ */
+function missingElectronNative(binary) {
+  const binding = join(root, 'native', 'electron', 'better_sqlite3.node')
+  if (!existsSync(binding)) {
+    return "the SQLite module has no build for Electron (run 'npm run setup' with internet access)"
+  }
+  const probe = spawnSync(
+    binary,
+    [
+      '-e',
+      `new (require('better-sqlite3'))(':memory:', { nativeBinding: ${JSON.stringify(binding)} }).close()`
+    ],
+    { cwd: root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' }
+  )
+  if (probe.status === 0) return undefined
+  const detail = (probe.stderr || probe.error?.message || '').trim().split('\n')[0]
+  return `Electron cannot load its SQLite module (${detail}); run 'npm run setup' again`
 }
 
 function requireBuilt(file) {
@@ -69,13 +91,15 @@ function run(command, commandArgs) {
 function main() {
   const electron = findElectron()
   const noDisplay = electron.binary ? missingDisplay() : undefined
-  if (electron.binary && !noDisplay) {
+  const noNative =
+    electron.binary && !noDisplay ? missingElectronNative(electron.binary) : undefined
+  if (electron.binary && !noDisplay && !noNative) {
     if (!requireBuilt('out/main/index.js')) return
     run(electron.binary, ['.', ...args])
     return
   }
   console.log(
-    `${electron.reason ?? `Electron cannot open a window: ${noDisplay}`} — starting browser mode`
+    `${electron.reason ?? noNative ?? `Electron cannot open a window: ${noDisplay}`} — starting browser mode`
   )
   if (!requireBuilt('out/main/cli.js')) return
   run(process.execPath, [join(root, 'bin', 'kubedesk.js'), 'up', '--ui', ...args])

@@ -20,6 +20,9 @@ function cannotLaunch(): string | undefined {
     return 'no display (DISPLAY and WAYLAND_DISPLAY are unset)'
   }
   if (!existsSync(join(root, 'out', 'main', 'index.js'))) return 'not built (run `npm run build`)'
+  if (!existsSync(join(root, 'native', 'electron', 'better_sqlite3.node'))) {
+    return 'the SQLite module has no build for Electron (npm run setup makes it)'
+  }
   return undefined
 }
 
@@ -40,7 +43,12 @@ describe.skipIf(skipReason !== undefined)('Electron app', () => {
     app = await _electron.launch({
       args: ['.'],
       cwd: root,
-      env: { ...(process.env as Record<string, string>), KUBEDESK_HOME: home }
+      // Never the user's own kubeconfig: the app merges its context into $KUBECONFIG.
+      env: {
+        ...(process.env as Record<string, string>),
+        KUBEDESK_HOME: home,
+        KUBECONFIG: join(home, 'user-kubeconfig')
+      }
     })
     const window = await app.firstWindow()
     await window.waitForLoadState('domcontentloaded')

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { findPackageRoot } from '../../src/main/desktop/package-root'
+import { findPackageRoot } from '../../src/main/package-root'
 import {
   APP_INDEX_URL,
   isAllowedHost,

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { HttpApiError } from '../../shared/desktop-api'
 import { HttpApiPath } from '../../shared/desktop-api'
 import type { ClusterStatus } from '../../shared/status'
-import { defaultRendererDir } from './package-root'
+import { defaultRendererDir } from '../package-root'
 import { CONTENT_SECURITY_POLICY, isAllowedHost, tokensEqual } from './security'
 import { contentTypeFor, resolveStaticPath } from './static-files'
 

@@ -7,6 +7,7 @@
  */
 
 import Database from 'better-sqlite3'
+import { sqliteNativeBinding } from './native-binding'
 import {
   closeSync,
   existsSync,
@@ -75,7 +76,7 @@ function isCorruption(err: unknown): err is Error & { code: string } {
 function createStoreFile(file: string): void {
   const scratch = `${file}.init`
   for (const f of [scratch, `${scratch}-wal`, `${scratch}-shm`]) rmSync(f, { force: true })
-  const db = new Database(scratch)
+  const db = new Database(scratch, { nativeBinding: sqliteNativeBinding() })
   try {
     db.pragma(`application_id = ${APPLICATION_ID}`)
     db.pragma('journal_mode = WAL')
@@ -170,7 +171,7 @@ export function openStoreDatabase(file: string): Database.Database {
   else checkHeader(file)
   let db: Database.Database | undefined
   try {
-    db = new Database(file, { fileMustExist: true })
+    db = new Database(file, { fileMustExist: true, nativeBinding: sqliteNativeBinding() })
     checkContents(db, file)
     // Only now, with the file known to be ours, may anything be written to it.
     db.pragma('journal_mode = WAL')
