@@ -118,7 +118,7 @@ export function loadCredentials(dataDir: string): Credentials {
     lookup(token) {
       const presented = digest(token)
       const entry = byDigest.get(presented.toString('hex'))
-      if (!entry || !timingSafeEqual(presented, digest(entry.token))) return undefined
+      if (!entry || !timingSafeEqual(presented, digestOf(entry))) return undefined
       return { username: entry.username, groups: [...entry.groups] }
     }
   }
@@ -126,6 +126,18 @@ export function loadCredentials(dataDir: string): Credentials {
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest()
+}
+
+// Every request re-checks its token's entry: its digest is computed once, not per request.
+const entryDigests = new WeakMap<TokenEntry, Buffer>()
+
+function digestOf(entry: TokenEntry): Buffer {
+  let d = entryDigests.get(entry)
+  if (!d) {
+    d = digest(entry.token)
+    entryDigests.set(entry, d)
+  }
+  return d
 }
 
 function withAuthenticated(groups: string[]): string[] {

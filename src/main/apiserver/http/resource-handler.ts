@@ -7,10 +7,11 @@ import { ApiError } from '../api-errors'
 import { findResource, hasSubresource, type RegistryEntry } from '../registry'
 import type { RestContext, Target } from '../rest/context'
 import { createObject } from '../rest/create'
+import { ownedBody } from '../rest/object-checks'
 import { deleteCollection, deleteObject } from '../rest/delete'
 import { unsupportedPatchType } from '../patch'
 import { PATCH_MEDIA_TYPES, patchObjectAt } from '../rest/patch'
-import { getObject, listObjects, listObjectsJson } from '../rest/read'
+import { getObject, getObjectJson, listObjects, listObjectsJson } from '../rest/read'
 import {
   bindPod,
   evictPod,
@@ -23,7 +24,7 @@ import { updateObject, type WriteScope } from '../rest/update'
 import type { UserInfo } from '../types'
 import { decodeBody, mediaTypeOf, readBody } from './body'
 import { boolParam, deleteOptions, listOptions, watchOptions, writeOptions } from './query'
-import { negotiate, sendJsonText, sendObject } from './respond'
+import { negotiate, sendJsonParts, sendJsonText, sendObject } from './respond'
 import type { ResourceRoute } from './route'
 import { includeObjectParam, transformList, transformObject } from './transform'
 import { serveWatch } from './watch-stream'
@@ -123,7 +124,7 @@ export async function handleResource(
     const lopts = listOptions(q)
     const json =
       !rendering.as && rendering.format === 'json' && (await listObjectsJson(ctx, target, lopts))
-    if (json) return sendJsonText(res, 200, json)
+    if (json) return sendJsonParts(res, 200, json)
     const list = await listObjects(ctx, target, lopts)
     sendObject(res, 200, transformList(entry, list, rendering, includeObject), rendering)
     return
@@ -132,6 +133,9 @@ export async function handleResource(
     if (sub === 'scale') return sendObject(res, 200, await getScale(ctx, target), rendering)
     if (sub === 'log') return podLog(ctx, target)
     if (sub && sub !== 'status') throw methodNotAllowed()
+    if (!rendering.as && rendering.format === 'json') {
+      return sendJsonText(res, 200, await getObjectJson(ctx, target))
+    }
     const obj = await getObject(ctx, target)
     sendObject(
       res,
@@ -160,13 +164,19 @@ export async function handleResource(
     case 'create':
       if (sub === 'binding') result = await bindPod(ctx, target, body, wopts)
       else if (sub === 'eviction') result = await evictPod(ctx, target, body, !!wopts.dryRun)
-      else if (!sub) result = await createObject(ctx, target, body, wopts)
+      else if (!sub) result = await createObject(ctx, target, ownedBody(body), wopts)
       else throw methodNotAllowed()
       break
     case 'update':
       if (sub === 'scale') result = await writeScale(ctx, target, { put: body }, wopts)
       else if (!sub || sub === 'status' || sub === 'finalize')
-        result = await updateObject(ctx, target, body, wopts, (sub ?? 'main') as WriteScope)
+        result = await updateObject(
+          ctx,
+          target,
+          ownedBody(body),
+          wopts,
+          (sub ?? 'main') as WriteScope
+        )
       else throw methodNotAllowed()
       break
     case 'patch': {

@@ -97,6 +97,59 @@ export function sendJsonText(res: ServerResponse, code: number, json: string): v
   res.end(json)
 }
 
+// Answers larger than this are streamed in pieces of about this size.
+const STREAM_CHUNK_CHARS = 1 << 20
+
+/**
+ * Sends JSON made of `parts` (already serialized, concatenated in order). A small answer goes as
+ * one body; a large one (a list of thousands of objects) is written in pieces of about 1 MiB as
+ * the connection drains them: the client reads the first bytes while the rest is still being
+ * encrypted, memory holds no copy of the whole text, and other requests get the event loop
+ * between pieces.
+ */
+export async function sendJsonParts(
+  res: ServerResponse,
+  code: number,
+  parts: readonly string[]
+): Promise<void> {
+  let total = 0
+  for (const part of parts) total += part.length
+  if (total <= STREAM_CHUNK_CHARS) return sendJsonText(res, code, parts.join(''))
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'X-Content-Type-Options': 'nosniff'
+  })
+  let chunk: string[] = []
+  let size = 0
+  for (const part of parts) {
+    chunk.push(part)
+    size += part.length
+    if (size < STREAM_CHUNK_CHARS) continue
+    const drained = res.write(chunk.join(''))
+    chunk = []
+    size = 0
+    if (!drained && !(await writable(res))) return
+  }
+  res.end(chunk.join(''))
+}
+
+/** Waits until `res` takes more data; false when the connection closed first. */
+function writable(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      res.off('drain', onDrain)
+      res.off('close', onClose)
+      resolve(ok)
+    }
+    const onDrain = (): void => done(true)
+    const onClose = (): void => done(false)
+    res.on('drain', onDrain)
+    res.on('close', onClose)
+  })
+}
+
 /** Turns anything thrown into an ApiError (unknown failures are 500 InternalError). */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err

@@ -20,14 +20,22 @@ import { transformObject, type IncludeObject } from './transform'
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024
 
 // Watchers of one collection share the decoded objects of each change (see ObjectStorage.watch),
-// so a change is serialized once however many clients watch it.
-const serialized = new WeakMap<object, string>()
+// so a change is serialized — and encoded to bytes — once however many clients watch it, and
+// every stream writes the same buffer.
+const serialized = new WeakMap<object, { json: string; lines: Map<string, Buffer> }>()
 
-function eventLine(event: WatchEventOut): string {
-  const cached = serialized.get(event.object)
-  const objectJson = cached ?? JSON.stringify(event.object)
-  if (!cached) serialized.set(event.object, objectJson)
-  return `{"type":"${event.type}","object":${objectJson}}\n`
+function eventLine(event: WatchEventOut): Buffer {
+  let cached = serialized.get(event.object)
+  if (!cached) {
+    cached = { json: JSON.stringify(event.object), lines: new Map() }
+    serialized.set(event.object, cached)
+  }
+  let line = cached.lines.get(event.type)
+  if (!line) {
+    line = Buffer.from(`{"type":"${event.type}","object":${cached.json}}\n`)
+    cached.lines.set(event.type, line)
+  }
+  return line
 }
 
 /** Streams a watch to `res` until it times out, fails or the client goes away. */
@@ -44,8 +52,8 @@ export async function serveWatch(
     started: false,
     endPending: false
   }
-  const pending: string[] = []
-  const write = (line: string): void => {
+  const pending: (string | Buffer)[] = []
+  const write = (line: string | Buffer): void => {
     if (!state.started) {
       pending.push(line)
       return
@@ -84,7 +92,9 @@ export async function serveWatch(
   })
   res.flushHeaders()
   state.started = true
-  if (pending.length > 0) res.write(pending.join(''))
+  if (pending.length > 0) {
+    res.write(Buffer.concat(pending.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))))
+  }
   if (state.endPending) res.end()
   res.on('close', () => handle.stop())
   if (res.destroyed) handle.stop()

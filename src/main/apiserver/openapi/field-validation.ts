@@ -197,6 +197,18 @@ function rootOf(group: string, version: string, kind: string): string | undefine
   return definitionNameFor(group, version, kind)
 }
 
+// One `$ref` place per kind, so resolveSchema's cache (keyed by schema object) hits at the root.
+const roots = new Map<string, Schema>()
+
+function rootSchema(name: string): Schema {
+  let root = roots.get(name)
+  if (!root) {
+    root = { $ref: `#/definitions/${name}` }
+    roots.set(name, root)
+  }
+  return root
+}
+
 /**
  * Fields of `obj` its kind's schema does not declare, in document order, each with
  * kube-apiserver's message (`unknown field "spec.replicass"`). Maps (labels, data) and
@@ -214,7 +226,7 @@ export function unknownFields(
   const out: FieldCause[] = []
   walkUnknown(
     obj,
-    { $ref: `#/definitions/${name}` },
+    rootSchema(name),
     { field: '', goPath: '', goStruct: shortName(name) },
     definitions,
     out
@@ -238,7 +250,7 @@ export function schemaTypeErrors(
   if (!name) return []
   const definitions = kubernetesDefinitions()
   const out: FieldCause[] = []
-  const root: Schema = { $ref: `#/definitions/${name}` }
+  const root = rootSchema(name)
   walkTypes(
     obj,
     root,

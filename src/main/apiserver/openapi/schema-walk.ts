@@ -28,12 +28,34 @@ export function refName(ref: string): string {
 /**
  * The schema a place really has: `$ref` and `allOf` members merged under the place's own keys,
  * so that a property's `x-kubernetes-patch-strategy` or description wins over its type's.
- * Returns the schema and the name of the definition it came from, if any.
+ * Returns the schema and the name of the definition it came from, if any; the answer is cached
+ * per schema object and shared, so callers must treat it as read-only.
  */
-export function resolveSchema(
-  schema: Schema,
-  definitions: Definitions
-): { schema: Schema; definition?: string } {
+export function resolveSchema(schema: Schema, definitions: Definitions): ResolvedSchema {
+  // Definitions never change once loaded, so a place resolves the same way every time: every
+  // request body is walked against them, and merging `$ref`s anew at each node dominated that walk.
+  let cache = resolved.get(definitions)
+  if (!cache) {
+    cache = new WeakMap()
+    resolved.set(definitions, cache)
+  }
+  let result = cache.get(schema)
+  if (!result) {
+    result = resolveUncached(schema, definitions)
+    cache.set(schema, result)
+  }
+  return result
+}
+
+/** A resolved place (shared: callers must not modify it). */
+export interface ResolvedSchema {
+  schema: Schema
+  definition?: string
+}
+
+const resolved = new WeakMap<Definitions, WeakMap<Schema, ResolvedSchema>>()
+
+function resolveUncached(schema: Schema, definitions: Definitions): ResolvedSchema {
   let definition: string | undefined
   let merged: Schema = {}
   const parts: Schema[] = []

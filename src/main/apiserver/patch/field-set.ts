@@ -135,7 +135,10 @@ interface Node {
 
 /**
  * A set of field paths. A path is a member when the field itself is owned; a node may also have
- * children (owned fields below it). Operations return new sets and never modify their inputs.
+ * children (owned fields below it). Operations return new sets and never modify their inputs;
+ * their results share unchanged subtrees with the inputs (copying whole trees dominated every
+ * write's managedFields bookkeeping), so `insert` only into a set you are still building — never
+ * into an operand or a result of an operation (`clone()` one first).
  */
 export class FieldSet {
   private readonly members = new Map<string, PathElement>()
@@ -151,8 +154,21 @@ export class FieldSet {
   /** Adds a path (the empty path is ignored: the root is never a member). */
   insert(path: FieldPath): void {
     if (path.length === 0) return
-    if (path.length === 1) this.members.set(serializePathElement(path[0]), path[0])
-    else this.descend(path[0]).insert(path.slice(1))
+    // A loop rather than recursion over path.slice(1): no copy of the path per level.
+    let members = this.members
+    let children = this.children
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = serializePathElement(path[i])
+      let node = children.get(key)
+      if (!node) {
+        node = { pe: path[i], set: new FieldSet() }
+        children.set(key, node)
+      }
+      members = node.set.members
+      children = node.set.children
+    }
+    const last = path[path.length - 1]
+    members.set(serializePathElement(last), last)
   }
 
   /** True when the path is a member. */
@@ -193,15 +209,15 @@ export class FieldSet {
 
   /** Paths in either set. */
   union(other: FieldSet): FieldSet {
-    const out = this.clone()
+    const out = new FieldSet()
+    for (const [key, pe] of this.members) out.members.set(key, pe)
     for (const [key, pe] of other.members) out.members.set(key, pe)
-    for (const [key, node] of other.children) {
-      const mine = out.children.get(key)
-      out.children.set(key, {
-        pe: node.pe,
-        set: mine ? mine.set.union(node.set) : node.set.clone()
-      })
+    for (const [key, node] of this.children) {
+      const theirs = other.children.get(key)
+      out.children.set(key, theirs ? { pe: node.pe, set: node.set.union(theirs.set) } : node)
     }
+    for (const [key, node] of other.children)
+      if (!this.children.has(key)) out.children.set(key, node)
     return out
   }
 
@@ -274,23 +290,17 @@ export class FieldSet {
     return set
   }
 
-  private descend(pe: PathElement): FieldSet {
-    const key = serializePathElement(pe)
-    let node = this.children.get(key)
-    if (!node) {
-      node = { pe, set: new FieldSet() }
-      this.children.set(key, node)
-    }
-    return node.set
-  }
-
   private subtract(other: FieldSet, recursive: boolean): FieldSet {
     const out = new FieldSet()
     for (const [key, pe] of this.members) if (!other.members.has(key)) out.members.set(key, pe)
     for (const [key, node] of this.children) {
       if (recursive && other.members.has(key)) continue
       const theirs = other.children.get(key)
-      const rest = theirs ? node.set.subtract(theirs.set, recursive) : node.set.clone()
+      if (!theirs) {
+        out.children.set(key, node)
+        continue
+      }
+      const rest = node.set.subtract(theirs.set, recursive)
       if (!rest.isEmpty()) out.children.set(key, { pe: node.pe, set: rest })
     }
     return out
@@ -298,13 +308,18 @@ export class FieldSet {
 
   private emit(includeSelf: boolean): FieldsV1 {
     const out: FieldsV1 = {}
-    const entries = this.elements()
-    if (includeSelf && entries.length > 0) out['.'] = {}
-    for (const pe of entries) {
-      const key = serializePathElement(pe)
-      const node = this.child(pe)
-      out[key] = node ? node.emit(this.members.has(key)) : {}
+    // elements() without its per-element lookups: serialize and check each child once.
+    const entries: [string, PathElement, FieldSet | undefined][] = []
+    for (const [key, pe] of this.members) entries.push([key, pe, undefined])
+    for (const [key, node] of this.children) {
+      if (node.set.isEmpty()) continue
+      const member = this.members.has(key)
+      if (member) entries[entries.findIndex(([k]) => k === key)][2] = node.set
+      else entries.push([key, node.pe, node.set])
     }
+    entries.sort((a, b) => comparePathElements(a[1], b[1]))
+    if (includeSelf && entries.length > 0) out['.'] = {}
+    for (const [key, , set] of entries) out[key] = set ? set.emit(this.members.has(key)) : {}
     return out
   }
 }

@@ -205,6 +205,8 @@ export function compareObjects(lhs: JsonMap, rhs: JsonMap, schema: Schema): Comp
   return out
 }
 
+// `path` and `names` are stacks shared by the whole walk (pushed before a child, popped after):
+// sets copy the elements they keep, so no node needs its own copy of the path.
 function compareNode(
   lhs: unknown,
   rhs: unknown,
@@ -222,31 +224,24 @@ function compareNode(
   if (bothMaps && !isAtomicMap(s) && !(emptyL && emptyR)) {
     const lm = l as JsonMap | undefined
     const rm = r as JsonMap | undefined
-    const keys = new Set([...Object.keys(lm ?? {}), ...Object.keys(rm ?? {})])
-    for (const name of keys) {
-      const lv = lm ? (Object.hasOwn(lm, name) ? lm[name] : undefined) : undefined
-      const rv = rm ? (Object.hasOwn(rm, name) ? rm[name] : undefined) : undefined
-      compareNode(
-        lv ?? (lm ? zeroValueOf(names, name) : undefined),
-        rv ?? (rm ? zeroValueOf(names, name) : undefined),
-        childSchema(s, name),
-        [...path, fieldElement(name)],
-        [...names, name],
-        out
-      )
+    const zeros = zeroFieldsOf(names)
+    if (lm) {
+      for (const name of Object.keys(lm)) {
+        const lv = fieldValue(lm, name, names, zeros)
+        compareField(name, lv, fieldValue(rm, name, names, zeros), s, path, names, out)
+      }
     }
-    for (const name of zeroFieldsOf(names)) {
-      if (keys.has(name)) continue
+    if (rm) {
+      for (const name of Object.keys(rm)) {
+        if (lm && Object.hasOwn(lm, name)) continue
+        const lv = fieldValue(lm, name, names, zeros)
+        compareField(name, lv, fieldValue(rm, name, names, zeros), s, path, names, out)
+      }
+    }
+    for (const name of zeros) {
+      if ((lm && Object.hasOwn(lm, name)) || (rm && Object.hasOwn(rm, name))) continue
       const zero = zeroValueOf(names, name)
-      const args = [lm ? zero : undefined, rm ? zero : undefined] as const
-      compareNode(
-        args[0],
-        args[1],
-        childSchema(s, name),
-        [...path, fieldElement(name)],
-        [...names, name],
-        out
-      )
+      compareField(name, lm ? zero : undefined, rm ? zero : undefined, s, path, names, out)
     }
   } else if (bothLists && listKindOf(s).type !== 'atomic' && !(emptyL && emptyR)) {
     compareItems((l as unknown[]) ?? [], (r as unknown[]) ?? [], s, path, names, out)
@@ -261,6 +256,51 @@ function compareNode(
   else if (r === undefined) out.removed.insert(path)
 }
 
+/** A field of a map as the comparison sees it: absent or null fields of Go structs are zero. */
+function fieldValue(
+  m: JsonMap | undefined,
+  name: string,
+  names: readonly string[],
+  zeros: readonly string[]
+): unknown {
+  if (!m) return undefined
+  const v = Object.hasOwn(m, name) ? m[name] : undefined
+  return v ?? (zeros.length > 0 ? zeroValueOf(names, name) : undefined)
+}
+
+function compareField(
+  name: string,
+  lv: unknown,
+  rv: unknown,
+  s: Schema,
+  path: PathElement[],
+  names: string[],
+  out: Comparison
+): void {
+  path.push(fieldElement(name))
+  names.push(name)
+  compareNode(lv, rv, childSchema(s, name), path, names, out)
+  path.pop()
+  names.pop()
+}
+
+interface IndexedItems {
+  pe: PathElement
+  items: unknown[]
+}
+
+function indexItems(kind: ListKind, items: unknown[], path: FieldPath): Map<string, IndexedItems> {
+  const byKey = new Map<string, IndexedItems>()
+  for (let i = 0; i < items.length; i++) {
+    const pe = itemElement(kind, items[i], path, i)
+    const key = serializePathElement(pe)
+    const entry = byKey.get(key)
+    if (entry) entry.items.push(items[i])
+    else byKey.set(key, { pe, items: [items[i]] })
+  }
+  return byKey
+}
+
 function compareItems(
   l: unknown[],
   r: unknown[],
@@ -270,33 +310,34 @@ function compareItems(
   out: Comparison
 ): void {
   const kind = listKindOf(s)
-  const index = (items: unknown[]): Map<string, { pe: PathElement; items: unknown[] }> => {
-    const byKey = new Map<string, { pe: PathElement; items: unknown[] }>()
-    items.forEach((item, i) => {
-      const pe = itemElement(kind, item, path, i)
-      const key = serializePathElement(pe)
-      const entry = byKey.get(key)
-      if (entry) entry.items.push(item)
-      else byKey.set(key, { pe, items: [item] })
-    })
-    return byKey
+  const left = indexItems(kind, l, path)
+  const right = indexItems(kind, r, path)
+  for (const key of left.keys()) compareItem(left.get(key), right.get(key), s, path, names, out)
+  for (const key of right.keys()) {
+    if (!left.has(key)) compareItem(undefined, right.get(key), s, path, names, out)
   }
-  const left = index(l)
-  const right = index(r)
-  for (const key of new Set([...left.keys(), ...right.keys()])) {
-    const li = left.get(key)
-    const ri = right.get(key)
-    const pe = (li ?? ri)!.pe
-    const itemPath = [...path, pe]
-    if ((li?.items.length ?? 0) > 1 || (ri?.items.length ?? 0) > 1) {
-      // Duplicated keys cannot be compared field by field: the item changes as a whole.
-      if (!li) out.added.insert(itemPath)
-      else if (!ri) out.removed.insert(itemPath)
-      else if (!deepEqual(li.items, ri.items)) out.modified.insert(itemPath)
-      continue
-    }
-    compareNode(li?.items[0], ri?.items[0], s?.items(), itemPath, [...names, '*'], out)
+}
+
+function compareItem(
+  li: IndexedItems | undefined,
+  ri: IndexedItems | undefined,
+  s: Schema,
+  path: PathElement[],
+  names: string[],
+  out: Comparison
+): void {
+  path.push((li ?? ri)!.pe)
+  if ((li?.items.length ?? 0) > 1 || (ri?.items.length ?? 0) > 1) {
+    // Duplicated keys cannot be compared field by field: the item changes as a whole.
+    if (!li) out.added.insert(path)
+    else if (!ri) out.removed.insert(path)
+    else if (!deepEqual(li.items, ri.items)) out.modified.insert(path)
+  } else {
+    names.push('*')
+    compareNode(li?.items[0], ri?.items[0], s?.items(), path, names, out)
+    names.pop()
   }
+  path.pop()
 }
 
 function isEmptyContainer(value: unknown): boolean {
@@ -329,9 +370,15 @@ function zeroValueOf(parent: readonly string[], name: string): unknown {
   return undefined
 }
 
-function zeroFieldsOf(parent: readonly string[]): string[] {
+function zeroFieldsOf(parent: readonly string[]): readonly string[] {
+  // Only the root, `spec`, `template`/`jobTemplate` and list items (`*`) have zero-valued fields.
+  const last = parent[parent.length - 1]
+  if (parent.length > 0 && !ZERO_PARENTS.has(last)) return NONE
   return ZERO_CANDIDATES.filter((name) => zeroValueOf(parent, name) !== undefined)
 }
+
+const NONE: readonly string[] = []
+const ZERO_PARENTS = new Set(['spec', 'template', 'jobTemplate', '*'])
 
 const ROOT_STRUCTS = new Set(['metadata', 'spec', 'status'])
 const SPEC_STRUCTS = new Set(['template', 'strategy', 'updateStrategy', 'jobTemplate'])

@@ -25,6 +25,11 @@ export async function getObject(ctx: RestContext, target: Target): Promise<KubeO
   return ctx.storage.get(target.entry, target.namespace, target.name ?? '')
 }
 
+/** One object as JSON text, for answers that need it as stored (no parse, no stringify). */
+export async function getObjectJson(ctx: RestContext, target: Target): Promise<string> {
+  return ctx.storage.getJson(target.entry, target.namespace, target.name ?? '')
+}
+
 /** A matcher combining the label and field selectors of a request (undefined: match all). */
 export function selectorOf(
   entry: RegistryEntry,
@@ -86,14 +91,16 @@ export async function listObjects(
 }
 
 /**
- * The same list as JSON text, built without parsing stored objects; undefined when selectors
- * need the objects parsed (then use listObjects).
+ * The same list as JSON text, built without parsing stored objects: the pieces that concatenated
+ * make the list (an opening with the list's metadata, the items separated by commas, a closing),
+ * so a large list can be sent piece by piece rather than joined into one string. Undefined when
+ * selectors need the objects parsed (then use listObjects).
  */
 export async function listObjectsJson(
   ctx: RestContext,
   target: Target,
   opts: ListOptions
-): Promise<string | undefined> {
+): Promise<string[] | undefined> {
   const { entry } = target
   if (selectorOf(entry, opts)) return undefined
   if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 0)) {
@@ -113,5 +120,8 @@ export async function listObjectsJson(
     kind: `${entry.kind}List`,
     metadata
   })
-  return `${head.slice(0, -1)},"items":[${page.items.join(',')}]}`
+  const parts = [`${head.slice(0, -1)},"items":[`]
+  page.items.forEach((item, i) => parts.push(i === 0 ? item : `,${item}`))
+  parts.push(']}')
+  return parts
 }

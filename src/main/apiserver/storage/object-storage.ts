@@ -154,6 +154,19 @@ export class ObjectStorage {
     return decodeObject(kv)
   }
 
+  /** One object as JSON text (see rawObject: nothing is parsed); 404 NotFound when absent. */
+  async getJson(
+    entry: RegistryEntry,
+    namespace: string | undefined,
+    name: string
+  ): Promise<string> {
+    const kv = await this.store.get(objectKey(entry, namespace, name)).catch((err) => {
+      throw storeErrorToApi(err, entry, name)
+    })
+    if (!kv) throw notFound(entry.plural, entry.group, name)
+    return rawObject(kv)
+  }
+
   /** One object, or undefined when absent. */
   async find(
     entry: RegistryEntry,
