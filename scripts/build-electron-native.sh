@@ -6,6 +6,7 @@
 # it only after Electron's own binary was fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 
 electron_version=$(node -p 'require("electron/package.json").version')
 work=$(mktemp -d)
@@ -16,7 +17,7 @@ gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
 (
   cd "$work/better-sqlite3"
   # A prebuilt module for this Electron if one is published, else a local compile.
-  npx --no-install prebuild-install --runtime electron --target "$electron_version" 2>/dev/null ||
+  "$root/node_modules/.bin/prebuild-install" --runtime electron --target "$electron_version" 2>/dev/null ||
     node "$gyp" rebuild --release --runtime=electron --target="$electron_version" \
       --dist-url=https://electronjs.org/headers
 )
