@@ -11,10 +11,8 @@
  * The scheduler, controller manager and node providers come later; `nodes` and `provider` are
  * recorded and logged.
  */
-import { createTokenAuthenticator } from './apiserver/authn'
-import { loadCredentials } from './apiserver/credentials'
-import { DEFAULT_SANS, ensurePki } from './apiserver/pki'
-import { startApiServer, type ApiServer } from './apiserver/server'
+import { launchApiServer } from './apiserver/launch'
+import type { ApiServer } from './apiserver/server'
 import type { ResourceInfo } from './apiserver/types'
 import { KubeconfigError, mergeIntoUserKubeconfig, writeKubeconfig } from './kubeconfig'
 import { StoreCorruptError } from './store/errors'
@@ -84,9 +82,6 @@ export interface ControlPlaneOptions {
 export const STORE_COMPONENT = 'etcd'
 /** The API server's component name in status and logs. */
 export const APISERVER_COMPONENT = 'kube-apiserver'
-
-/** The API server binds loopback only (the node network's gateway comes with node providers). */
-const API_SERVER_HOST = '127.0.0.1'
 
 /** How often the store's compaction point is checked so compactions show in the etcd log. */
 const COMPACTION_WATCH_INTERVAL_MS = 30_000
@@ -304,47 +299,30 @@ export class ControlPlane {
     this.watchCompaction()
   }
 
-  /**
-   * The PKI, the tokens and the HTTPS server. A taken port is not fatal: like `kind` picking a
-   * random host port, the server moves to a free one and says so, and the kubeconfigs follow.
-   */
+  /** The PKI, the tokens and the HTTPS server (src/main/apiserver/launch.ts). */
   private async serveApi(): Promise<void> {
     const o = this.options
     const log = (this.apiServerLog = createComponentLog(o.dataDir, APISERVER_COMPONENT))
     this.apiServerState = 'starting'
     try {
-      const sans = o.apiServerSans ?? []
-      const pki = await ensurePki(o.dataDir, { sans })
-      log.info('loaded PKI', { dir: this.paths.pkiDir, caFile: pki.caFile })
-      const credentials = loadCredentials(o.dataDir)
-      const listen = (port: number): Promise<ApiServer> =>
-        startApiServer({
-          store: this.store!,
-          host: API_SERVER_HOST,
-          port,
-          tls: { cert: pki.serverCert, key: pki.serverKey },
-          authenticator: createTokenAuthenticator(credentials),
-          allowedHosts: [...DEFAULT_SANS, ...sans],
-          log
-        })
-      let moved: string | undefined
-      try {
-        this.apiServer = await listen(o.port)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || o.port === 0) throw err
-        this.apiServer = await listen(0)
-        moved =
-          `port ${o.port} is in use; the API server listens on ` +
-          `${API_SERVER_HOST}:${this.apiServer.port} instead`
-        log.warn(moved, { wanted: o.port, port: this.apiServer.port })
-        this.log?.warn(moved)
-      }
-      const url = this.apiServer.url
+      const launched = await launchApiServer({
+        dataDir: o.dataDir,
+        store: this.store!,
+        port: o.port,
+        sans: o.apiServerSans,
+        log
+      })
+      this.apiServer = launched.server
+      const url = launched.server.url
       this.apiServerState = 'running'
       this.apiServerMessage = `serving on ${url}`
-      if (moved) this.progress(APISERVER_COMPONENT, `${moved} (${url})`, true)
-      else this.progress(APISERVER_COMPONENT, `serving on ${url}`)
-      this.kubeconfigCreds = { server: url, caCert: pki.caCert, token: credentials.adminToken }
+      if (launched.moved) {
+        this.log?.warn(launched.moved)
+        this.progress(APISERVER_COMPONENT, `${launched.moved} (${url})`, true)
+      } else {
+        this.progress(APISERVER_COMPONENT, `serving on ${url}`)
+      }
+      this.kubeconfigCreds = launched.credentials
     } catch (err) {
       this.apiServerState = 'failed'
       this.apiServerMessage = err instanceof Error ? err.message : String(err)

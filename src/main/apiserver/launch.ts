@@ -1,0 +1,68 @@
+/**
+ * Starts the API server the way `kubedesk up` runs it: the data directory's CA and serving
+ * certificate (created on first run), its tokens, HTTPS on 127.0.0.1. A taken port is not fatal:
+ * like `kind` picking a random host port, the server moves to a free one and says so.
+ */
+import type { ComponentLog } from '../observe/component-log'
+import type { Store } from '../store/types'
+import { createTokenAuthenticator } from './authn'
+import { loadCredentials } from './credentials'
+import { DEFAULT_SANS, ensurePki } from './pki'
+import { startApiServer, type ApiServer } from './server'
+
+/** Where the API server listens: loopback only (node containers come with a later milestone). */
+export const API_SERVER_HOST = '127.0.0.1'
+
+/** What `launchApiServer` needs. */
+export interface LaunchOptions {
+  dataDir: string
+  store: Store
+  /** The port wanted; 0 for any free one. */
+  port: number
+  /** Extra names and addresses for the serving certificate and the Host check. */
+  sans?: string[]
+  log: ComponentLog
+}
+
+/** A running API server and what a kubeconfig for it needs. */
+export interface LaunchedApiServer {
+  server: ApiServer
+  /** Set when the wanted port was taken: the sentence that says where the server went instead. */
+  moved?: string
+  credentials: { server: string; caCert: string; token: string }
+}
+
+/** Loads (or creates) the PKI and tokens, then serves; EADDRINUSE on `port` falls back to a free port. */
+export async function launchApiServer(o: LaunchOptions): Promise<LaunchedApiServer> {
+  const sans = o.sans ?? []
+  const pki = await ensurePki(o.dataDir, { sans })
+  o.log.info('loaded PKI', { caFile: pki.caFile })
+  const tokens = loadCredentials(o.dataDir)
+  const listen = (port: number): Promise<ApiServer> =>
+    startApiServer({
+      store: o.store,
+      host: API_SERVER_HOST,
+      port,
+      tls: { cert: pki.serverCert, key: pki.serverKey },
+      authenticator: createTokenAuthenticator(tokens),
+      allowedHosts: [...DEFAULT_SANS, ...sans],
+      log: o.log
+    })
+  let server: ApiServer
+  let moved: string | undefined
+  try {
+    server = await listen(o.port)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || o.port === 0) throw err
+    server = await listen(0)
+    moved =
+      `port ${o.port} is in use; the API server listens on ` +
+      `${API_SERVER_HOST}:${server.port} instead`
+    o.log.warn(moved, { wanted: o.port, port: server.port })
+  }
+  return {
+    server,
+    moved,
+    credentials: { server: server.url, caCert: pki.caCert, token: tokens.adminToken }
+  }
+}
