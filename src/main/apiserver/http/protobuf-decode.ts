@@ -8,7 +8,8 @@
  * dropped, and zero numbers and false only for fields that are not pointers in Go (a pointer
  * field is sent only when set, so its zero is meaningful: `replicas: 0`).
  */
-import { badRequest } from '../api-errors'
+import { Reader, type Long } from 'protobufjs/minimal'
+import { ApiError, badRequest } from '../api-errors'
 import layoutsJson from './protobuf-messages.json'
 
 type Layout = Record<string, [string, string, 0 | 1]>
@@ -68,63 +69,74 @@ const KEEP_ZERO = new Set([
 ])
 
 const INT_OR_STRING = 'k8s.io.apimachinery.pkg.util.intstr.IntOrString'
+const TRUNCATED = 'truncated protobuf body'
 
-class Reader {
-  pos = 0
-  constructor(readonly buf: Buffer) {}
-  done(): boolean {
-    return this.pos >= this.buf.length
-  }
-  need(n: number): void {
-    if (this.pos + n > this.buf.length) throw badRequest('truncated protobuf body')
-  }
-  varint(): bigint {
-    let result = 0n
-    let shift = 0n
-    for (;;) {
-      if (this.pos >= this.buf.length) throw badRequest('truncated protobuf body')
-      const b = this.buf[this.pos++]
-      result |= BigInt(b & 0x7f) << shift
-      if ((b & 0x80) === 0) return result
-      shift += 7n
-      if (shift > 70n) throw badRequest('malformed protobuf varint')
-    }
-  }
-  bytes(): Buffer {
-    const len = Number(this.varint())
-    if (this.pos + len > this.buf.length) throw badRequest('truncated protobuf body')
-    const out = this.buf.subarray(this.pos, this.pos + len)
-    this.pos += len
-    return out
-  }
-  skip(wire: number): void {
-    if (wire === 0) this.varint()
-    else if (wire === 1) this.pos += 8
-    else if (wire === 2) this.bytes()
-    else if (wire === 5) this.pos += 4
-    else throw badRequest(`unsupported protobuf wire type ${wire}`)
-  }
+/** A fresh protobufjs reader over one message's bytes. */
+function reader(buf: Uint8Array): Reader {
+  return Reader.create(buf)
+}
+
+/** Whether a reader has consumed all of its message. */
+function done(r: Reader): boolean {
+  return r.pos >= r.len
+}
+
+/**
+ * A varint read in full as a signed 64-bit value. protobufjs returns a Long (or a lossy number
+ * when long.js is missing); rebuilding the BigInt from its two halves keeps every bit, so the
+ * int32/int64/bool conversions below match Go's exactly.
+ */
+function varint(r: Reader): bigint {
+  const v: Long | number = r.int64()
+  // protobufjs's short-buffer path can stop on a byte that still says "more follows" (or step
+  // past the end) instead of throwing; either means the body was cut off.
+  if (r.pos > r.len || (r.buf[r.pos - 1] & 0x80) !== 0) throw badRequest(TRUNCATED)
+  if (typeof v === 'number') return BigInt(v)
+  return BigInt.asIntN(64, (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0))
+}
+
+/** A field key, read whole (not truncated to 32 bits as protobufjs's uint32 would). */
+function fieldKey(r: Reader): { num: number; wire: number } {
+  const key = Number(BigInt.asUintN(64, varint(r)))
+  return { num: key >>> 3, wire: key & 7 }
+}
+
+/**
+ * A length-delimited field as a Buffer view. The length is read as a full varint rather than
+ * with `Reader#bytes`, whose uint32 length would wrap a huge length into a small one.
+ */
+function bytes(r: Reader): Buffer {
+  const len = BigInt.asUintN(64, varint(r))
+  if (len > BigInt(r.len - r.pos)) throw badRequest(TRUNCATED)
+  const start = r.pos
+  r.skip(Number(len))
+  return Buffer.from(r.buf.buffer, r.buf.byteOffset + start, r.pos - start)
+}
+
+/** Skips a field; groups (wire types 3 and 4) are not used by Kubernetes and are refused. */
+function skip(r: Reader, wire: number): void {
+  if (wire === 0) varint(r)
+  else if (wire === 1) r.skip(8)
+  else if (wire === 2) bytes(r)
+  else if (wire === 5) r.skip(4)
+  else throw badRequest(`unsupported protobuf wire type ${wire}`)
 }
 
 function scalar(type: string, wire: number, r: Reader): unknown {
   switch (type) {
     case 'string':
-      return r.bytes().toString('utf8')
+      return bytes(r).toString('utf8')
     case 'bytes':
-      return r.bytes().toString('base64')
+      return bytes(r).toString('base64')
     case 'bool':
-      return r.varint() !== 0n
+      return varint(r) !== 0n
     case 'double':
-      r.need(8)
-      r.pos += 8
-      return r.buf.readDoubleLE(r.pos - 8)
+      return r.double()
     case 'float':
-      r.need(4)
-      r.pos += 4
-      return r.buf.readFloatLE(r.pos - 4)
+      return r.float()
     default: {
       if (wire !== 0) throw badRequest(`protobuf field of type ${type} has wire type ${wire}`)
-      const v = BigInt.asIntN(64, r.varint())
+      const v = varint(r)
       return type === 'int32' ? Number(BigInt.asIntN(32, v)) : Number(v)
     }
   }
@@ -178,7 +190,7 @@ const SPECIAL = new Set([
 ])
 
 function value(type: string, wire: number, r: Reader, depth: number): unknown {
-  if (LAYOUTS[type] || SPECIAL.has(type)) return message(type, r.bytes(), depth + 1)
+  if (LAYOUTS[type] || SPECIAL.has(type)) return message(type, bytes(r), depth + 1)
   if (type.startsWith('map:')) throw badRequest('nested protobuf maps are not supported')
   return scalar(type, wire, r)
 }
@@ -187,27 +199,25 @@ function message(name: string, buf: Buffer, depth: number): unknown {
   if (depth > 100) throw badRequest('the protobuf body nests too deeply')
   const layout = LAYOUTS[name] ?? {}
   const out: Record<string, unknown> = {}
-  const r = new Reader(buf)
-  while (!r.done()) {
-    const key = Number(r.varint())
-    const num = key >>> 3
-    const wire = key & 7
+  const r = reader(buf)
+  while (!done(r)) {
+    const { num, wire } = fieldKey(r)
     const field = layout[String(num)]
     if (!field) {
-      r.skip(wire)
+      skip(r, wire)
       continue
     }
     const [fname, type, repeated] = field
     if (type.startsWith('map:')) {
       const [, kType, vType] = type.split(':')
-      const entry = new Reader(r.bytes())
+      const entry = reader(bytes(r))
       let k: unknown = ''
       let v: unknown
-      while (!entry.done()) {
-        const ek = Number(entry.varint())
-        if (ek >>> 3 === 1) k = scalar(kType, ek & 7, entry)
-        else if (ek >>> 3 === 2) v = value(vType, ek & 7, entry, depth)
-        else entry.skip(ek & 7)
+      while (!done(entry)) {
+        const ek = fieldKey(entry)
+        if (ek.num === 1) k = scalar(kType, ek.wire, entry)
+        else if (ek.num === 2) v = value(vType, ek.wire, entry, depth)
+        else skip(entry, ek.wire)
       }
       const map = (out[fname] ??= {}) as Record<string, unknown>
       map[String(k)] = v ?? (vType === 'string' || vType === 'bytes' ? '' : {})
@@ -222,8 +232,8 @@ function message(name: string, buf: Buffer, depth: number): unknown {
         type !== 'string' &&
         type !== 'bytes'
       ) {
-        const packed = new Reader(r.bytes())
-        while (!packed.done()) list.push(scalar(type, 0, packed))
+        const packed = reader(bytes(r))
+        while (!done(packed)) list.push(scalar(type, 0, packed))
       } else {
         list.push(value(type, wire, r, depth))
       }
@@ -260,22 +270,38 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) {
     throw badRequest('the protobuf body does not start with the Kubernetes magic number')
   }
-  const r = new Reader(body.subarray(4))
+  try {
+    return decodeUnknown(body.subarray(4))
+  } catch (err) {
+    if (err instanceof ApiError) throw err
+    // protobufjs signals a read past the end with a RangeError and an over-long varint with a
+    // plain Error; both are the client's malformed body, not a server fault.
+    if (err instanceof RangeError) throw badRequest(TRUNCATED)
+    if (err instanceof Error && err.message === 'invalid varint encoding') {
+      throw badRequest('malformed protobuf varint')
+    }
+    throw err
+  }
+}
+
+/** The runtime.Unknown envelope: typeMeta (apiVersion, kind) and the kind's message in raw. */
+function decodeUnknown(envelope: Buffer): Record<string, unknown> {
+  const r = reader(envelope)
   let apiVersion = ''
   let kind = ''
   let raw: Buffer | undefined
-  while (!r.done()) {
-    const key = Number(r.varint())
-    if (key >>> 3 === 1 && (key & 7) === 2) {
-      const tm = new Reader(r.bytes())
-      while (!tm.done()) {
-        const k = Number(tm.varint())
-        if (k >>> 3 === 1) apiVersion = tm.bytes().toString('utf8')
-        else if (k >>> 3 === 2) kind = tm.bytes().toString('utf8')
-        else tm.skip(k & 7)
+  while (!done(r)) {
+    const key = fieldKey(r)
+    if (key.num === 1 && key.wire === 2) {
+      const tm = reader(bytes(r))
+      while (!done(tm)) {
+        const k = fieldKey(tm)
+        if (k.num === 1) apiVersion = bytes(tm).toString('utf8')
+        else if (k.num === 2) kind = bytes(tm).toString('utf8')
+        else skip(tm, k.wire)
       }
-    } else if (key >>> 3 === 2 && (key & 7) === 2) raw = r.bytes()
-    else r.skip(key & 7)
+    } else if (key.num === 2 && key.wire === 2) raw = bytes(r)
+    else skip(r, key.wire)
   }
   const name = messageName(apiVersion, kind)
   if (!name)
