@@ -11,7 +11,7 @@
  *
  * `--profile` starts the server with `--cpu-prof`; the profile lands in bench/results/profiles/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -20,6 +20,7 @@ import { round } from './apiserver/load'
 import { startServerProcess, type ServerProcess } from './apiserver/server-process'
 import { runStoreBaseline } from './apiserver/store-baseline'
 import { WatcherPool } from './apiserver/watch-delay'
+import { log, saveResults } from './results-file'
 
 /** Writes per second during every watch phase (the issue's load). */
 const WATCH_RATE = 500
@@ -124,7 +125,7 @@ export async function run(args: string[]): Promise<number> {
   printTable(metrics, config)
   printTargets(metrics)
   for (const failure of failures) console.log(`ERROR ${failure}`)
-  const file = saveResults(metrics)
+  const file = saveResults('apiserver', metrics)
   log(`saved ${file}`)
   console.log(JSON.stringify(metrics))
   return failures.length > 0 ? 1 : 0
@@ -309,16 +310,4 @@ function printTargets(m: Metrics): void {
   console.log(target(m.watch_500_p99_delay_ms, 100, 'watch_500_p99_delay_ms') + underLoad)
   console.log(target(m.rss_growth_10k_pods_mb, 200, 'rss_growth_10k_pods_mb'))
   console.log('')
-}
-
-function saveResults(metrics: Metrics): string {
-  const dir = join(__dirname, 'results')
-  mkdirSync(dir, { recursive: true })
-  const file = join(dir, `apiserver-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, JSON.stringify(metrics, null, 2) + '\n')
-  return file
-}
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`)
 }

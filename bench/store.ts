@@ -3,13 +3,14 @@
  * the API server puts on its store — guarded pod writes from 1 and 64 clients, watch fan-out to
  * 100 watchers, and paginated lists. `npm run bench -- store [--quick] [--backends=sqlite,etcd]`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { openStore } from '../src/main/store'
 import type { Store, StoreBackend } from '../src/main/store/types'
 import { startEtcd, type EtcdServer } from '../tests/helpers/etcd-server'
+import { log, saveResults } from './results-file'
 
 /** How long and how much each workload runs. */
 interface BenchConfig {
@@ -98,7 +99,7 @@ export async function run(args: string[]): Promise<number> {
   printTable(metrics, backends)
   printTargets(metrics)
   for (const failure of failures) console.log(`ERROR ${failure}`)
-  const file = saveResults(metrics)
+  const file = saveResults('store', metrics)
   log(`saved ${file}`)
   console.log(JSON.stringify(metrics))
   return failures.length > 0 ? 1 : 0
@@ -425,16 +426,4 @@ function printTargets(m: Metrics): void {
     console.log(`  ${ok === undefined ? 'SKIP' : ok ? 'PASS' : 'FAIL'}  ${what}`)
   }
   console.log('')
-}
-
-function saveResults(metrics: Metrics): string {
-  const dir = join(__dirname, 'results')
-  mkdirSync(dir, { recursive: true })
-  const file = join(dir, `store-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, JSON.stringify(metrics, null, 2) + '\n')
-  return file
-}
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`)
 }

@@ -3,29 +3,7 @@
  * deletion, namespaces, binding, eviction, scale and log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from './test-server'
-
-const json = (body: unknown) => ({ body: JSON.stringify(body), contentType: 'application/json' })
-const cm = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name },
-  data: { a: '1' },
-  ...extra
-})
-const deployment = (name: string, replicas = 1) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, labels: { app: name } },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] }
-    }
-  }
-})
+import { cm, deployment, json, startTestServer, type TestServer } from './test-server'
 
 let t: TestServer
 beforeAll(async () => {

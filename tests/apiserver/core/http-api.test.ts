@@ -2,7 +2,7 @@
  * The API over HTTPS: security front, discovery, the generic verbs and their error answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type Json, type TestServer } from './test-server'
+import { cm, deployment, json, startTestServer, type Json, type TestServer } from './test-server'
 
 let t: TestServer
 beforeAll(async () => {
@@ -10,28 +10,6 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await t?.close()
-})
-
-const json = (body: unknown) => ({ body: JSON.stringify(body), contentType: 'application/json' })
-const cm = (name: string, extra: Record<string, unknown> = {}) => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name },
-  data: { a: '1' },
-  ...extra
-})
-const deployment = (name: string, replicas = 1) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, labels: { app: name } },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: { containers: [{ name: 'c', image: 'nginx' }] }
-    }
-  }
 })
 
 describe('serving and security', () => {

@@ -226,3 +226,33 @@ export async function startTestServer(
     }
   }
 }
+
+/** A JSON request body for `TestServer.http`. */
+export const json = (body: unknown) => ({
+  body: JSON.stringify(body),
+  contentType: 'application/json'
+})
+
+/** A small ConfigMap named `name`. */
+export const cm = (name: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data: { a: '1' },
+  ...extra
+})
+
+/** A Deployment of nginx labelled and selected by `app: <name>`. */
+export const deployment = (name: string, replicas = 1) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, labels: { app: name } },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'c', image: 'nginx' }] }
+    }
+  }
+})

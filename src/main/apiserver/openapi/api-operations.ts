@@ -39,6 +39,21 @@ export interface PathItem {
 }
 
 /** What each query parameter is, for both documents. */
+/** The request bodies a PATCH operation accepts, as both documents list them. */
+export const PATCH_TYPES = [
+  'application/apply-patch+yaml',
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json'
+]
+
+/** Descriptions of the success codes operations answer. */
+export const RESPONSE_TEXT: Record<string, string> = {
+  '200': 'OK',
+  '201': 'Created',
+  '202': 'Accepted'
+}
+
 export const QUERY_PARAMETERS: Record<string, { type: string; description: string }> = {
   allowWatchBookmarks: {
     type: 'boolean',

@@ -4,7 +4,13 @@
  * serves in full.)
  */
 import type { ResourceInfo } from '../types'
-import { QUERY_PARAMETERS, resourcePaths, type Operation } from './api-operations'
+import {
+  PATCH_TYPES,
+  QUERY_PARAMETERS,
+  RESPONSE_TEXT,
+  resourcePaths,
+  type Operation
+} from './api-operations'
 import {
   definitionClosure,
   memoByResources,
@@ -12,14 +18,6 @@ import {
   type SerializedDocument
 } from './document-cache'
 import { KUBERNETES_SCHEMA_VERSION, kubernetesDefinitions } from './kubernetes-definitions'
-
-const PATCH_TYPES = [
-  'application/apply-patch+yaml',
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json'
-]
-const RESPONSE_TEXT: Record<string, string> = { '200': 'OK', '201': 'Created', '202': 'Accepted' }
 
 function schemaRef(definition: string): object {
   if (definition === 'string') return { type: 'string' }

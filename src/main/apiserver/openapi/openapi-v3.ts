@@ -6,7 +6,9 @@
 import type { ResourceInfo } from '../types'
 import {
   groupVersionPrefix,
+  PATCH_TYPES,
   QUERY_PARAMETERS,
+  RESPONSE_TEXT,
   resourcePaths,
   type Operation,
   type PathItem
@@ -20,13 +22,6 @@ import {
 import { KUBERNETES_SCHEMA_VERSION, kubernetesDefinitions } from './kubernetes-definitions'
 import { isFreeForm, refName, type Schema } from './schema-walk'
 
-const PATCH_TYPES = [
-  'application/apply-patch+yaml',
-  'application/json-patch+json',
-  'application/merge-patch+json',
-  'application/strategic-merge-patch+json'
-]
-const RESPONSE_TEXT: Record<string, string> = { '200': 'OK', '201': 'Created', '202': 'Accepted' }
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.'
 
 /** Rewrites an upstream (v2-style) schema for OpenAPI 3: component refs, `allOf` around refs. */

@@ -147,11 +147,7 @@ export class ObjectStorage {
     namespace: string | undefined,
     name: string
   ): Promise<KubeObject> {
-    const kv = await this.store.get(objectKey(entry, namespace, name)).catch((err) => {
-      throw storeErrorToApi(err, entry, name)
-    })
-    if (!kv) throw notFound(entry.plural, entry.group, name)
-    return decodeObject(kv)
+    return decodeObject(await this.getKv(entry, namespace, name))
   }
 
   /** One object as JSON text (see rawObject: nothing is parsed); 404 NotFound when absent. */
@@ -160,11 +156,20 @@ export class ObjectStorage {
     namespace: string | undefined,
     name: string
   ): Promise<string> {
+    return rawObject(await this.getKv(entry, namespace, name))
+  }
+
+  /** The stored key-value of one object; 404 NotFound when absent. */
+  private async getKv(
+    entry: RegistryEntry,
+    namespace: string | undefined,
+    name: string
+  ): Promise<KeyValue> {
     const kv = await this.store.get(objectKey(entry, namespace, name)).catch((err) => {
       throw storeErrorToApi(err, entry, name)
     })
     if (!kv) throw notFound(entry.plural, entry.group, name)
-    return rawObject(kv)
+    return kv
   }
 
   /** One object, or undefined when absent. */
