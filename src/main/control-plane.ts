@@ -8,10 +8,15 @@
  * the same steps backwards. A failed start undoes what it did, so the lock is never left behind
  * by a live process.
  *
- * The scheduler, controller manager and node providers come later; `nodes` and `provider` are
- * recorded and logged.
+ * Nodes: the node provider (docker when an engine answers, else process; or as asked) is
+ * prepared before the API server (docker: the cluster network, whose gateway the API server also
+ * listens on, and the node image), then the node lifecycle check and the workers start after
+ * the kubeconfigs. Stopping detaches from the provider: docker nodes keep running and the next
+ * `up` adopts them.
+ *
+ * The scheduler and the controller manager come later.
  */
-import { launchApiServer } from './apiserver/launch'
+import { launchApiServer, type LaunchedApiServer } from './apiserver/launch'
 import type { ApiServer } from './apiserver/server'
 import type { ResourceInfo } from './apiserver/types'
 import { KubeconfigError, mergeIntoUserKubeconfig, writeKubeconfig } from './kubeconfig'
@@ -33,9 +38,20 @@ import {
   type ComponentLog
 } from './observe/component-log'
 import { KUBEDESK_VERSION } from './version'
+import type { NodeProvider, NodeProviderName } from './nodes/types'
+import { NodeManager, type NodeManagerOptions } from './nodes/node-manager'
+import { createNodeProvider } from './nodes'
+import { startNodeLifecycleController } from './controllers/node-lifecycle-controller'
+import { issueKubeletServingCert } from './apiserver/pki'
+import type { NodeActionRequest } from './control-socket'
+import { NodeActionError } from './control-socket'
 
-/** How nodes run: Docker containers, child processes, or simulated in-process kubelets. */
-export type NodeProviderName = 'docker' | 'process' | 'simulated'
+export type { NodeProviderName } from './nodes/types'
+
+/** The node provider's component name in logs. */
+export const NODE_PROVIDER_COMPONENT = 'node-provider'
+/** The controller manager's component name (the node lifecycle check runs in it). */
+export const CONTROLLER_MANAGER_COMPONENT = 'kube-controller-manager'
 
 /** A step of start-up that finished, for a progress display. */
 export interface ProgressEvent {
@@ -52,9 +68,14 @@ export interface ControlPlaneOptions {
   store: StoreBackend
   /** Client URLs of a real etcd (store 'etcd' only). */
   etcdEndpoints?: string[]
-  /** Worker nodes wanted (used by a later milestone). */
+  /** Worker nodes wanted: created, or adopted when they already run. */
   nodes: number
-  provider: NodeProviderName
+  /** 'auto': docker when a Docker engine answers, else process (and `up` says why). */
+  provider: NodeProviderName | 'auto'
+  /** Kubelet overrides (heartbeat, CrashLoopBackOff delays), e.g. for quick tests. */
+  kubelet?: NodeManagerOptions['kubelet']
+  /** Lease age after which a node goes NotReady (default 20 s). */
+  nodeMonitorGracePeriodSeconds?: number
   /** The API server's port (default 6443; 0 = any free port). Taken → a free one, said so. */
   port: number
   /**
@@ -93,7 +114,7 @@ export const defaultControlPlaneOptions = (
   dataDir: resolveDataDir(undefined),
   store: 'sqlite',
   nodes: 1,
-  provider: 'docker',
+  provider: 'auto',
   port: 6443,
   ...overrides
 })
@@ -108,6 +129,7 @@ export class ControlPlane {
   private store?: Store
   private apiServerLog?: ComponentLog
   private apiServer?: ApiServer
+  private launched?: LaunchedApiServer
   private apiServerState: ComponentState = 'stopped'
   private apiServerMessage?: string
   private socket?: ControlSocketServer
@@ -118,6 +140,13 @@ export class ControlPlane {
   private startedAt?: Date
   private uiUrl?: string
   private kubeconfigCreds?: { server: string; caCert: string; token: string }
+  private provider?: NodeProvider
+  private providerReason = ''
+  private providerLog?: ComponentLog
+  private controllerLog?: ComponentLog
+  private apiServerHost = '127.0.0.1'
+  private nodes?: NodeManager
+  private stopNodeLifecycle?: () => void
   private starting?: Promise<void>
   private stopping?: Promise<void>
 
@@ -187,8 +216,33 @@ export class ControlPlane {
       store: { backend: o.store, revision, compactRevision, location },
       components: [store, apiServer],
       apiServerUrl: this.apiServer?.url,
-      uiUrl: this.uiUrl
+      uiUrl: this.uiUrl,
+      ...(this.provider
+        ? {
+            nodeProvider: { name: this.provider.name, reason: this.providerReason },
+            nodes: await this.nodeList()
+          }
+        : {})
     }
+  }
+
+  private async nodeList(): Promise<NonNullable<ClusterStatus['nodes']>> {
+    const nodes = (await this.nodes?.list().catch(() => [])) ?? []
+    return nodes.map((n) => ({
+      name: n.name,
+      state: n.state,
+      cpu: n.size.cpu,
+      memoryBytes: n.size.memoryBytes,
+      address: n.address
+    }))
+  }
+
+  /** `kubedesk node add|stop|start|rm` (through the control socket) and the UI's node buttons. */
+  nodeAction(request: NodeActionRequest): Promise<{ message: string }> {
+    if (!this.nodes) {
+      return Promise.reject(new NodeActionError('the control plane is not running', 503))
+    }
+    return this.nodes.action(request)
   }
 
   /**
@@ -228,11 +282,6 @@ export class ControlPlane {
       dataDir: o.dataDir,
       store: o.store
     })
-    this.log.info('recorded for later versions', {
-      nodes: o.nodes,
-      provider: o.provider,
-      note: 'node providers are not part of this build yet'
-    })
     const stale = this.lock.stalePid
     if (stale !== undefined) {
       this.log.warn('took over a stale lock', { pid: stale, file: this.paths.pidFile })
@@ -244,12 +293,15 @@ export class ControlPlane {
     )
 
     await this.openStore()
+    await this.prepareNodeProvider()
     await this.serveApi()
     await this.writeKubeconfigs()
+    await this.startNodes()
 
     this.socket = await startControlSocket(this.paths.socket, {
       getStatus: () => this.status(),
-      onShutdown: () => this.shutdownRequested()
+      onShutdown: () => this.shutdownRequested(),
+      onNodeAction: (request) => this.nodeAction(request)
     })
     this.log.info('control socket listening', { path: this.paths.socket })
     this.progress('control socket', this.paths.socket)
@@ -299,6 +351,64 @@ export class ControlPlane {
     this.watchCompaction()
   }
 
+  /**
+   * Picks the node provider and prepares it (docker: network and node image), so the API server
+   * can also listen where node containers reach it.
+   */
+  private async prepareNodeProvider(): Promise<void> {
+    const o = this.options
+    const log = (this.providerLog = createComponentLog(o.dataDir, NODE_PROVIDER_COMPONENT))
+    const { provider, reason } = await createNodeProvider(o.provider, { dataDir: o.dataDir, log })
+    this.provider = provider
+    this.providerReason = reason
+    log.info('node provider chosen', { provider: provider.name, reason })
+    this.progress('nodes', `${provider.name} provider (${reason})`)
+    const { apiServerHost } = await provider.prepare((message) => {
+      log.info(message)
+      this.progress('nodes', message)
+    })
+    this.apiServerHost = apiServerHost
+  }
+
+  /** The node lifecycle check, the control-plane Node and the wanted workers. */
+  private async startNodes(): Promise<void> {
+    const o = this.options
+    const server = this.apiServer!
+    const launched = this.launched!
+    const controllerLog = (this.controllerLog = createComponentLog(
+      o.dataDir,
+      CONTROLLER_MANAGER_COMPONENT
+    ))
+    this.stopNodeLifecycle = startNodeLifecycleController({
+      client: server.clientFor(
+        { username: 'system:kube-controller-manager', groups: ['system:authenticated'] },
+        'kube-controller-manager'
+      ),
+      log: controllerLog,
+      gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds
+    })
+    const { startInProcessKubelet } = await import('./nodes/in-process-kubelet')
+    this.nodes = new NodeManager({
+      dataDir: o.dataDir,
+      provider: this.provider!,
+      apiServerHost: this.apiServerHost,
+      apiServerPort: server.port,
+      caCert: launched.credentials.caCert,
+      credentials: launched.tokens,
+      kubeletClientToken: launched.kubeletClientToken,
+      issueServingCert: (name, addresses) => issueKubeletServingCert(o.dataDir, name, addresses),
+      clientFor: (user, fieldManager) => server.clientFor(user, fieldManager),
+      startInProcessKubelet: (config, client) =>
+        startInProcessKubelet(config, client, this.providerLog!),
+      kubelet: o.kubelet,
+      log: this.providerLog!
+    })
+    await this.nodes.start(o.nodes, (message) => {
+      this.providerLog?.info(message)
+      this.progress('nodes', message)
+    })
+  }
+
   /** The PKI, the tokens and the HTTPS server (src/main/apiserver/launch.ts). */
   private async serveApi(): Promise<void> {
     const o = this.options
@@ -309,9 +419,11 @@ export class ControlPlane {
         dataDir: o.dataDir,
         store: this.store!,
         port: o.port,
-        sans: o.apiServerSans,
+        sans: [...(o.apiServerSans ?? []), ...this.extraHosts()],
+        extraHosts: this.extraHosts(),
         log
       })
+      this.launched = launched
       this.apiServer = launched.server
       const url = launched.server.url
       this.apiServerState = 'running'
@@ -329,6 +441,11 @@ export class ControlPlane {
       log.error('cannot start the API server', { err })
       throw err
     }
+  }
+
+  /** Addresses beyond loopback the API server listens on: the cluster network's gateway. */
+  private extraHosts(): string[] {
+    return this.apiServerHost === '127.0.0.1' ? [] : [this.apiServerHost]
   }
 
   /**
@@ -399,6 +516,16 @@ export class ControlPlane {
       await this.socket.close().catch(() => undefined)
       this.socket = undefined
     }
+    this.stopNodeLifecycle?.()
+    this.stopNodeLifecycle = undefined
+    if (this.nodes) {
+      await this.nodes.stop()
+      this.nodes = undefined
+      this.providerLog?.info('detached from the node provider')
+    } else if (this.provider) {
+      await this.provider.detach().catch(() => undefined)
+    }
+    this.provider = undefined
     if (this.apiServer) {
       const server = this.apiServer
       this.apiServer = undefined
@@ -433,6 +560,8 @@ export class ControlPlane {
     this.log?.close()
     this.storeLog?.close()
     this.apiServerLog?.close()
+    this.providerLog?.close()
+    this.controllerLog?.close()
   }
 }
 

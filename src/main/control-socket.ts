@@ -3,8 +3,10 @@
  *
  * An HTTP server on the Unix socket `<data-dir>/kubedesk.sock` (mode 0600, so only the owner
  * can stop the cluster):
- *   GET  /status    → 200, ClusterStatus JSON
- *   POST /shutdown  → 202, then the instance stops
+ *   GET  /status       → 200, ClusterStatus JSON
+ *   POST /shutdown     → 202, then the instance stops
+ *   POST /nodes/ACTION → 200 `{ message }` once a node was added, stopped, started or removed;
+ *                        400/404/409 `{ error, hint }` when it could not be
  * The client half, used by the CLI, is here too so both sides change together.
  */
 import { chmodSync, rmSync } from 'node:fs'
@@ -36,6 +38,29 @@ export interface ControlSocketHandlers {
   getStatus: () => Promise<ClusterStatus>
   /** Called after the 202 was sent; the server does not wait for it. */
   onShutdown: () => void
+  /** `kubedesk node ACTION NAME`; rejects with a NodeActionError for a readable failure. */
+  onNodeAction?: (request: NodeActionRequest) => Promise<{ message: string }>
+}
+
+/** A node action asked through the socket (`kubedesk node add|stop|start|rm`). */
+export interface NodeActionRequest {
+  action: 'add' | 'stop' | 'start' | 'rm'
+  name: string
+  /** add only: CPU cores and memory in bytes; defaults apply when absent. */
+  cpu?: number
+  memoryBytes?: number
+}
+
+/** A node action that could not be done; `code` is the HTTP status the socket answers with. */
+export class NodeActionError extends Error {
+  constructor(
+    message: string,
+    readonly code: 400 | 404 | 409 | 500 | 503 = 400,
+    readonly hint?: string
+  ) {
+    super(message)
+    this.name = 'NodeActionError'
+  }
 }
 
 /** A listening control socket. */
@@ -98,6 +123,7 @@ async function handle(
       res.once('finish', handlers.onShutdown)
       return reply(202, { status: 'stopping', pid: process.pid })
     }
+    if (route.startsWith('POST /nodes/')) return reply(...(await nodeAction(req, handlers)))
     if (req.url === '/status' || req.url === '/shutdown') {
       return reply(405, { error: `method ${req.method} not allowed` })
     }
@@ -105,6 +131,79 @@ async function handle(
   } catch (err) {
     return reply(500, { error: err instanceof Error ? err.message : String(err) })
   }
+}
+
+const NODE_ACTIONS = new Set(['add', 'stop', 'start', 'rm'])
+/** Node actions may build an image or create containers: give them time. */
+const NODE_ACTION_TIMEOUT_MS = 120_000
+const MAX_BODY_BYTES = 64 * 1024
+
+async function nodeAction(
+  req: IncomingMessage,
+  handlers: ControlSocketHandlers
+): Promise<[number, unknown]> {
+  const action = (req.url ?? '').split('?')[0]!.slice('/nodes/'.length)
+  if (!NODE_ACTIONS.has(action)) return [404, { error: `no such node action: ${action}` }]
+  if (!handlers.onNodeAction) {
+    return [503, { error: 'this instance runs no node provider' }]
+  }
+  let raw = ''
+  for await (const chunk of req) {
+    raw += String(chunk)
+    if (raw.length > MAX_BODY_BYTES) return [413, { error: 'request body too large' }]
+  }
+  let body: Partial<NodeActionRequest>
+  try {
+    body = JSON.parse(raw) as Partial<NodeActionRequest>
+  } catch {
+    return [400, { error: 'the request body is not JSON' }]
+  }
+  if (typeof body.name !== 'string' || body.name === '') {
+    return [400, { error: 'a node action needs a node name' }]
+  }
+  try {
+    const done = await handlers.onNodeAction({
+      action: action as NodeActionRequest['action'],
+      name: body.name,
+      cpu: typeof body.cpu === 'number' ? body.cpu : undefined,
+      memoryBytes: typeof body.memoryBytes === 'number' ? body.memoryBytes : undefined
+    })
+    return [200, done]
+  } catch (err) {
+    if (err instanceof NodeActionError) return [err.code, { error: err.message, hint: err.hint }]
+    return [500, { error: err instanceof Error ? err.message : String(err) }]
+  }
+}
+
+/**
+ * Asks the instance behind `path` to add, stop, start or remove a node; resolves with its
+ * message, rejects with a NodeActionError carrying the instance's words.
+ */
+export async function requestNodeAction(
+  path: string,
+  request: NodeActionRequest
+): Promise<{ message: string }> {
+  const { action, ...body } = request
+  const { status, body: text } = await call(
+    path,
+    'POST',
+    `/nodes/${action}`,
+    NODE_ACTION_TIMEOUT_MS,
+    JSON.stringify(body)
+  )
+  let parsed: { message?: string; error?: string; hint?: string } = {}
+  try {
+    parsed = JSON.parse(text) as typeof parsed
+  } catch {
+    parsed = { error: text.trim() }
+  }
+  if (status === 200) return { message: parsed.message ?? 'done' }
+  const code = [400, 404, 409, 503].includes(status) ? (status as 400) : 500
+  throw new NodeActionError(
+    parsed.error ?? `the control socket answered ${status}`,
+    code,
+    parsed.hint
+  )
 }
 
 /** Nothing answers on the socket (no instance, or one still starting or already stopping). */
@@ -135,7 +234,8 @@ function call(
   socketPath: string,
   method: string,
   path: string,
-  timeoutMs: number
+  timeoutMs: number,
+  body?: string
 ): Promise<{ status: number; body: string }> {
   checkSocketPath(socketPath)
   return new Promise((resolve, reject) => {
@@ -156,6 +256,6 @@ function call(
       }
       reject(err)
     })
-    req.end()
+    req.end(body)
   })
 }

@@ -33,4 +33,17 @@ export interface ClusterStatus {
   apiServerUrl?: string
   /** Set when browser mode serves the UI (`kubedesk up --ui`). */
   uiUrl?: string
+  /** How worker nodes run and why that provider was picked. */
+  nodeProvider?: { name: 'docker' | 'process' | 'simulated'; reason: string }
+  /** The provider's nodes (the Node objects themselves are in the API). */
+  nodes?: NodeStatus[]
+}
+
+/** One worker node as its provider sees it. */
+export interface NodeStatus {
+  name: string
+  state: 'running' | 'stopped'
+  cpu: number
+  memoryBytes: number
+  address?: string
 }

@@ -113,11 +113,20 @@ export interface Cluster {
 /** Options of `startCluster`. */
 export interface StartClusterOptions {
   store?: 'sqlite' | 'memory'
+  /** Worker nodes (default 0: the API alone, no Docker needed). */
+  nodes?: number
+  provider?: 'docker' | 'process' | 'simulated'
+  /** Reuse this temporary directory (a restart on the same data directory). */
+  tmp?: string
+  /** The API server's port (default 0: any free one). */
+  port?: number
+  /** `stop()` leaves the temporary directory in place (for a restart). */
+  keepData?: boolean
 }
 
 /** Starts `kubedesk up` in a fresh temporary data directory and waits until it is ready. */
 export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
-  const tmp = mkdtempSync(join(tmpdir(), 'kd-e2e-'))
+  const tmp = options.tmp ?? mkdtempSync(join(tmpdir(), 'kd-e2e-'))
   const dataDir = join(tmp, 'd')
   const userKubeconfig = join(tmp, 'user-kubeconfig')
   const cacheDir = join(tmp, 'kcache')
@@ -129,16 +138,16 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   delete env.KUBEDESK_DEBUG
   // `--port 0`: any free port; the server's address is read back from the kubeconfig it writes.
   // `--nodes 0`: the API alone, no Docker needed.
-  const up = startUpProcess(
-    ['up', '--data-dir', dataDir, '--store', store, '--nodes', '0', '--port', '0'],
-    env
-  )
+  const args = ['up', '--data-dir', dataDir, '--store', store]
+  args.push('--nodes', String(options.nodes ?? 0), '--port', String(options.port ?? 0))
+  if (options.provider) args.push('--provider', options.provider)
+  const up = startUpProcess(args, env)
   let access: ClusterAccess
   try {
     access = await waitReady(up, kubeconfig)
   } catch (err) {
     await up.terminate()
-    rmSync(tmp, { recursive: true, force: true })
+    if (!options.keepData) rmSync(tmp, { recursive: true, force: true })
     throw err
   }
 
@@ -164,7 +173,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     alive: () => up.exitCode === undefined,
     async stop() {
       await up.terminate()
-      rmSync(tmp, { recursive: true, force: true })
+      if (!options.keepData) rmSync(tmp, { recursive: true, force: true })
     }
   }
 }

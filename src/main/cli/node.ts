@@ -1,11 +1,16 @@
 /**
- * `kubedesk node add|stop|start|rm NAME`: worker node management. Node providers (docker,
- * process, simulated) are not part of this build, so after checking its arguments each action
- * reports plainly that it cannot act, with exit status 1 — it never pretends to have done it.
+ * `kubedesk node add|stop|start|rm NAME`: worker node management on a running instance,
+ * through its control socket. `add` takes the node's size (`--cpu 2 --memory 4Gi`), so nodes can
+ * differ as real ones do.
  */
-import { parseChoiceFlag, parseFlags, parseNameArg } from './args'
+import { NodeActionError, requestNodeAction, type NodeActionRequest } from '../control-socket'
+import { ControlSocketUnavailableError } from '../control-socket'
+import { dataDirPaths, resolveDataDir } from '../data-dir'
+import { parseQuantity } from '../../shared/quantity'
+import { parseChoiceFlag, parseFlags, parseNameArg, stringFlag } from './args'
 import { CliError, UsageError } from './errors'
-import type { CliIO } from './io'
+import { write, type CliIO } from './io'
+import { notRunning } from './status'
 
 const COMMAND = 'kubedesk node'
 
@@ -15,16 +20,17 @@ export const NODE_ACTIONS = ['add', 'stop', 'start', 'rm'] as const
 /** One node action. */
 export type NodeAction = (typeof NODE_ACTIONS)[number]
 
-const VERB: Record<NodeAction, string> = {
-  add: 'add',
-  stop: 'stop',
-  start: 'start',
-  rm: 'remove'
-}
-
-/** Checks `node`'s arguments: the action and a valid node name. */
-export function parseNodeArgs(argv: string[]): { action: NodeAction; name: string } {
-  const { positionals } = parseFlags(COMMAND, argv, {}, 2)
+/** Checks `node`'s arguments: the action, a valid node name and (add) the size flags. */
+export function parseNodeArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {}
+): NodeActionRequest & { dataDir: string } {
+  const { values, positionals } = parseFlags(
+    COMMAND,
+    argv,
+    { cpu: { type: 'string' }, memory: { type: 'string' } },
+    2
+  )
   const [actionRaw, nameRaw] = positionals
   if (actionRaw === undefined) {
     throw new UsageError(`node needs an action: ${NODE_ACTIONS.join(', ')}`, COMMAND)
@@ -33,15 +39,54 @@ export function parseNodeArgs(argv: string[]): { action: NodeAction; name: strin
   if (nameRaw === undefined) {
     throw new UsageError(`'kubedesk node ${action}' needs a node NAME`, COMMAND)
   }
-  return { action, name: parseNameArg(COMMAND, 'the node NAME', nameRaw) }
+  const name = parseNameArg(COMMAND, 'the node NAME', nameRaw)
+  const cpuRaw = stringFlag(values, 'cpu')
+  const memoryRaw = stringFlag(values, 'memory')
+  if (action !== 'add' && (cpuRaw !== undefined || memoryRaw !== undefined)) {
+    throw new UsageError(`--cpu and --memory only apply to 'kubedesk node add'`, COMMAND)
+  }
+  const dataDir = resolveDataDir(stringFlag(values, 'data-dir'), env)
+  return {
+    dataDir,
+    action,
+    name,
+    cpu: cpuRaw === undefined ? undefined : parseCpu(cpuRaw),
+    memoryBytes: memoryRaw === undefined ? undefined : parseMemory(memoryRaw)
+  }
 }
 
-/** Runs `kubedesk node …`: validates, then fails honestly (providers are not in this build). */
-export async function runNode(argv: string[], _io: CliIO): Promise<number> {
-  const { action, name } = parseNodeArgs(argv)
-  throw new CliError(
-    `cannot ${VERB[action]} node '${name}': node providers (docker, process, simulated) are ` +
-      'not part of this build yet, so KubeDesk runs no worker nodes',
-    "Nothing was changed. 'kubedesk status' shows what this build runs."
-  )
+function parseCpu(raw: string): number {
+  const cpu = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(cpu > 0) || cpu > 1024) {
+    throw new UsageError(
+      `--cpu must be a number of cores above 0 (e.g. 2 or 0.5), not '${raw}'`,
+      COMMAND
+    )
+  }
+  return cpu
+}
+
+function parseMemory(raw: string): number {
+  const bytes = parseQuantity(raw)
+  if (bytes === undefined || bytes < 64 * 1024 ** 2) {
+    throw new UsageError(
+      `--memory must be a size of at least 64Mi (e.g. 512Mi, 4Gi, 2G), not '${raw}'`,
+      COMMAND
+    )
+  }
+  return bytes
+}
+
+/** Runs `kubedesk node …` against the running instance; prints what was done. */
+export async function runNode(argv: string[], io: CliIO): Promise<number> {
+  const { dataDir, ...request } = parseNodeArgs(argv, io.env)
+  try {
+    const { message } = await requestNodeAction(dataDirPaths(dataDir).socket, request)
+    await write(io.stdout, message + '\n')
+    return 0
+  } catch (err) {
+    if (err instanceof ControlSocketUnavailableError) throw notRunning(dataDir)
+    if (err instanceof NodeActionError) throw new CliError(err.message, err.hint)
+    throw err
+  }
 }

@@ -2,6 +2,7 @@
  * `kubedesk status`: asks the instance behind a data directory's control socket how it is
  * doing, and prints a readable block (or, with `--output json`, the ClusterStatus object).
  */
+import { formatBytes } from '../../shared/quantity'
 import type { ClusterStatus } from '../../shared/status'
 import { ControlSocketUnavailableError, requestStatus } from '../control-socket'
 import { dataDirPaths, resolveDataDir, runningInstancePid } from '../data-dir'
@@ -80,10 +81,22 @@ export function formatStatus(status: ClusterStatus, now: Date = new Date()): str
     ...components,
     `  api server:  ${status.apiServerUrl ?? 'not serving'}`,
     ...(status.apiServerUrl ? [`  kubeconfig:  ${dataDirPaths(status.dataDir).kubeconfig}`] : []),
-    `  nodes:       not part of this build yet`,
+    ...formatNodes(status),
     `  UI:          ${status.uiUrl ?? "not served (start with 'kubedesk up --ui')"}`,
     ''
   ].join('\n')
+}
+
+function formatNodes(status: ClusterStatus): string[] {
+  const p = status.nodeProvider
+  if (!p) return ['  nodes:       none (no node provider runs)']
+  const nodes = status.nodes ?? []
+  return [
+    `  nodes:       ${nodes.length} ${p.name} node${nodes.length === 1 ? '' : 's'} (${p.reason})`,
+    ...nodes.map((n) =>
+      `    ${n.name}  ${n.state.padEnd(8)}  ${n.cpu} CPU, ${formatBytes(n.memoryBytes)}  ${n.address ?? ''}`.trimEnd()
+    )
+  ]
 }
 
 /** `3d4h`, `2h5m`, `4m12s`, `9s`: the two largest units, like kubectl's AGE column. */
