@@ -27,7 +27,10 @@ describe('bad command lines: one readable line with a hint, exit 2', () => {
     [up('--nodes', 'abc'), "--nodes must be a whole number from 0 to 10000 (got 'abc')"],
     [up('--nodes', '-1'), "--nodes must be a whole number from 0 to 10000 (got '-1')"],
     [up('--nodes', '1.5'), "--nodes must be a whole number from 0 to 10000 (got '1.5')"],
-    [up('--provider', 'foo'), "--provider must be one of docker, process, simulated (got 'foo')"],
+    [
+      up('--provider', 'foo'),
+      "--provider must be one of auto, docker, process, simulated (got 'foo')"
+    ],
     [up('--store', 'mysql'), "--store must be one of sqlite, memory, etcd (got 'mysql')"],
     [up('--port', '70000'), "--port must be a whole number from 0 to 65535 (got '70000')"],
     [up('--ui-port', '8080'), '--ui-port only applies with --ui'],
@@ -51,6 +54,23 @@ describe('bad command lines: one readable line with a hint, exit 2', () => {
     [['node', 'add'], "'kubedesk node add' needs a node NAME"],
     [['node', 'grow', 'w1'], "the node action must be one of add, stop, start, rm (got 'grow')"],
     [['node', 'add', 'Worker_1'], 'the node NAME must be lowercase letters'],
+    [
+      ['node', 'add', 'w1', '--cpu', '0'],
+      "--cpu must be a number of cores above 0 (e.g. 2 or 0.5), not '0'"
+    ],
+    [
+      ['node', 'add', 'w1', '--memory', 'lots'],
+      "--memory must be a size of at least 64Mi (e.g. 512Mi, 4Gi, 2G), not 'lots'"
+    ],
+    [['node', 'stop', 'w1', '--cpu', '2'], "--cpu and --memory only apply to 'kubedesk node add'"],
+    [
+      up('--crash-loop-backoff', '10s'),
+      "--crash-loop-backoff takes INITIAL,MAX (e.g. 10s,5m), not '10s'"
+    ],
+    [
+      up('--node-heartbeat', 'soon'),
+      "--node-heartbeat must be a duration such as 30s, 5m, 1h30m or 2d (got 'soon')"
+    ],
     [['launch'], "unknown command 'launch'"]
   ])('kubedesk %j', async (argv, expected) => {
     const { code, stdout, stderr } = await kubedesk(argv)
@@ -72,7 +92,7 @@ describe('bad command lines: one readable line with a hint, exit 2', () => {
     const { code, stderr } = await runCli(['up', '--provider', 'foo', '--data-dir', dir])
     expect(code).toBe(2)
     expect(stderr.trim()).toBe(
-      "kubedesk: --provider must be one of docker, process, simulated (got 'foo'). " +
+      "kubedesk: --provider must be one of auto, docker, process, simulated (got 'foo'). " +
         "See 'kubedesk up --help'."
     )
   })
@@ -89,9 +109,10 @@ describe('help and version', () => {
     expect((await kubedesk([command, '--bogus', '-h'])).stdout).toBe(stdout)
   })
 
-  it('up --help says honestly which flags this build only records', async () => {
+  it('up --help explains nodes, providers and their defaults', async () => {
     const { stdout } = await kubedesk(['up', '--help'])
-    expect(stdout).toMatch(/Worker nodes are not part of this build yet/)
+    expect(stdout).toMatch(/default: docker when a Docker engine answers, else process/)
+    expect(stdout).toMatch(/adopted, with their pods, by the next 'up'/)
     expect(stdout).toMatch(/0 = any free port/)
     expect(stdout).toMatch(/merges a 'kubedesk' cluster, user and context into your kubeconfig/)
   })
@@ -115,7 +136,7 @@ describe('help and version', () => {
 
 describe('kubedesk node', () => {
   it.each(['add', 'stop', 'start', 'rm'])(
-    'node %s fails honestly: providers are not in this build (exit 1)',
+    'node %s with no KubeDesk running says so (exit 1)',
     async (action) => {
       const { code, stderr } = await kubedesk([
         'node',
@@ -125,8 +146,7 @@ describe('kubedesk node', () => {
         dir
       ])
       expect(code).toBe(1)
-      expect(stderr).toMatch(/^kubedesk: cannot \w+ node 'kubedesk-worker2': node providers/)
-      expect(stderr).toContain('not part of this build yet')
+      expect(stderr).toMatch(/^kubedesk: no KubeDesk is running for /)
     }
   )
 })

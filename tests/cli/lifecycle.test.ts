@@ -12,6 +12,9 @@ import {
   type RunningCli
 } from './cli-process'
 
+/** One simulated worker: the node wiring without Docker. */
+const NODES = ['--provider', 'simulated', '--nodes', '1']
+
 // One `kubedesk up` on a sqlite store that already holds two writes, driven through its whole
 // life by the other commands, as a user would: status, a refused second up, logs, down.
 describe('kubedesk up → status → down', () => {
@@ -30,7 +33,7 @@ describe('kubedesk up → status → down', () => {
     await store.create('/registry/namespaces/default', namespace('default'))
     await store.create('/registry/namespaces/kube-system', namespace('kube-system'))
     await store.close()
-    up = startCli(['up', '--store', 'sqlite', '--port', '0', '--data-dir', dir])
+    up = startCli(['up', '--store', 'sqlite', '--port', '0', '--data-dir', dir].concat(NODES))
     await up.waitFor(/KubeDesk is running/)
   })
 
@@ -39,11 +42,10 @@ describe('kubedesk up → status → down', () => {
     removeDataDir(dir)
   })
 
-  it('reports each start-up step and says plainly what it did not start', () => {
+  it('reports each start-up step, the node provider and the nodes', () => {
     expect(up.stderr()).toContain(`✓ store: sqlite at ${join(dir, 'store.db')} (revision 2)`)
-    expect(up.stderr()).toMatch(
-      /worker nodes: not started — node providers are not part of this build/
-    )
+    expect(up.stderr()).toContain('✓ nodes: simulated provider (asked for with --provider)')
+    expect(up.stderr()).toMatch(/✓ nodes: kubedesk-worker: created \(2 CPU, 2Gi memory/)
     expect(up.stderr()).toMatch(/✓ kube-apiserver: serving on https:\/\/127\.0\.0\.1:\d+\n/)
     expect(up.stderr()).toContain(`✓ kubeconfig: ${join(dir, 'kubeconfig')}`)
     expect(up.stderr()).not.toMatch(/kube-apiserver: not started/)
@@ -57,7 +59,12 @@ describe('kubedesk up → status → down', () => {
     expect(stdout).toContain(`data dir:    ${dir}`)
     // Two writes found on disk, plus the two built-in namespaces the API server added
     // (kube-public, kube-node-lease); default and kube-system already existed.
-    expect(stdout).toMatch(/store: +sqlite at .*store\.db, revision 4/)
+    // The two writes found on disk, the API server's built-in namespaces, then the nodes'
+    // registrations and heartbeats: at least 4, and growing.
+    const revision = Number(/store: +sqlite at .*store\.db, revision (\d+)/.exec(stdout)?.[1])
+    expect(revision).toBeGreaterThanOrEqual(4)
+    expect(stdout).toMatch(/nodes: +1 simulated node \(asked for with --provider\)/)
+    expect(stdout).toMatch(/kubedesk-worker +running +2 CPU, 2Gi/)
     expect(stdout).toMatch(/etcd +running/)
     expect(stdout).toMatch(/kube-apiserver +running +serving on https:\/\/127\.0\.0\.1:\d+/)
     expect(stdout).toMatch(/api server: +https:\/\/127\.0\.0\.1:\d+\n/)
@@ -70,14 +77,18 @@ describe('kubedesk up → status → down', () => {
     const status = JSON.parse(stdout) as ClusterStatus
     expect(status.pid).toBe(up.child.pid)
     expect(status.dataDir).toBe(dir)
-    expect(status.store).toMatchObject({ backend: 'sqlite', revision: 4 })
+    expect(status.store.backend).toBe('sqlite')
+    expect(status.store.revision).toBeGreaterThanOrEqual(4)
+    expect(status.nodes?.map((n) => [n.name, n.state])).toEqual([['kubedesk-worker', 'running']])
     expect(status.components.find((c) => c.name === 'etcd')?.state).toBe('running')
     expect(status.components.find((c) => c.name === 'kube-apiserver')?.state).toBe('running')
     expect(status.apiServerUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
   })
 
   it('a second up on the same directory refuses, naming the owner', async () => {
-    const second = await runCli(['up', '--store', 'sqlite', '--port', '0', '--data-dir', dir])
+    const second = await runCli(
+      ['up', '--store', 'sqlite', '--port', '0', '--data-dir', dir].concat(NODES)
+    )
     expect(second.code).toBe(1)
     expect(second.stderr).toContain(
       `kubedesk: ${dir} is in use by KubeDesk (pid ${up.child.pid}). ` +

@@ -20,7 +20,19 @@ describe('kubedesk up stops cleanly on a signal', () => {
     '%s: exit 0, store closed, lock released',
     async (signal) => {
       const dir = dataDir()
-      const up = startCli(['up', '--store', 'sqlite', '--port', '0', '--data-dir', dir])
+      const up = startCli([
+        'up',
+        '--store',
+        'sqlite',
+        '--port',
+        '0',
+        '--nodes',
+        '0',
+        '--provider',
+        'simulated',
+        '--data-dir',
+        dir
+      ])
       await up.waitFor(/KubeDesk is running/)
       expect(existsSync(join(dir, 'kubedesk.pid'))).toBe(true)
 
@@ -96,7 +108,19 @@ describe('kubedesk up failures are one readable line', () => {
     const dir = dataDir()
     // A pid that cannot be running: above the kernel's pid_max on any default system.
     writeFileSync(join(dir, 'kubedesk.pid'), '99999999\n')
-    const up = startCli(['up', '--store', 'memory', '--port', '0', '--data-dir', dir])
+    const up = startCli([
+      'up',
+      '--store',
+      'memory',
+      '--port',
+      '0',
+      '--nodes',
+      '0',
+      '--provider',
+      'simulated',
+      '--data-dir',
+      dir
+    ])
     await up.waitFor(/KubeDesk is running/)
     expect(up.stderr()).toContain('took over the lock of pid 99999999')
     expect(readFileSync(join(dir, 'kubedesk.pid'), 'utf8').trim()).toBe(String(up.child.pid))

@@ -140,7 +140,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   // `--nodes 0`: the API alone, no Docker needed.
   const args = ['up', '--data-dir', dataDir, '--store', store]
   args.push('--nodes', String(options.nodes ?? 0), '--port', String(options.port ?? 0))
-  if (options.provider) args.push('--provider', options.provider)
+  // No nodes and no provider asked for: simulated, so API tests never need Docker.
+  args.push('--provider', options.provider ?? (options.nodes ? 'auto' : 'simulated'))
   const up = startUpProcess(args, env)
   let access: ClusterAccess
   try {

@@ -40,8 +40,14 @@ Flags:
                            e.g. http://127.0.0.1:2379
   --ui                     also serve the KubeDesk UI to a browser on 127.0.0.1 and print its URL
   --ui-port PORT           port for --ui (default: any free port)
-  --nodes N                worker nodes wanted, 0 or more (default 1)
-  --provider NAME          how worker nodes run: docker, process or simulated (default docker)
+  --nodes N                worker nodes wanted, 0 or more (default 1); running ones are adopted
+  --provider NAME          how worker nodes run: docker (a container each), process (a child
+                           process each, no Docker needed) or simulated (in-process, for
+                           scale); default: docker when a Docker engine answers, else process
+  --node-heartbeat D       how often kubelets renew their Lease (default 10s)
+  --node-monitor-grace-period D
+                           a node whose Lease is older than this goes NotReady (default 20s)
+  --crash-loop-backoff I,M CrashLoopBackOff's first delay and ceiling (default 10s,5m)
   --port PORT              port for the Kubernetes API server on 127.0.0.1 (default 6443;
                            0 = any free port). If it is taken, a free port is used and 'up'
                            says which.
@@ -54,8 +60,10 @@ socket that 'kubedesk status' and 'kubedesk down' use. It writes <data-dir>/kube
 merges a 'kubedesk' cluster, user and context into your kubeconfig ($KUBECONFIG's first file,
 else ~/.kube/config), making it the current context only when you have none.
 
-Worker nodes are not part of this build yet: --nodes and --provider are checked and recorded,
-and 'up' says plainly that it did not start them.
+Worker nodes: 'up' creates kubedesk-worker, kubedesk-worker2, … (each running KubeDesk's
+kubelet) and a kubedesk-control-plane Node tainted NoSchedule. Docker nodes keep running after
+'up' stops and are adopted, with their pods, by the next 'up' on the same data directory;
+'kubedesk node' adds, stops, starts and removes them.
 
 One data directory serves one running KubeDesk; a second 'up' on it is refused.
 `
@@ -129,11 +137,13 @@ Usage:
 NAME is a Kubernetes node name: lowercase letters, digits and '-' (e.g. kubedesk-worker3).
 
 Flags:
+  --cpu N           add: CPU cores of the new node (default 2; fractions such as 0.5 allowed)
+  --memory SIZE     add: memory of the new node (default 2Gi; e.g. 512Mi, 4Gi)
 ${DATA_DIR_FLAG}
   -h, --help        show this help
 
-Node providers (docker, process, simulated) are not part of this build yet: these commands
-check their arguments and then report that they cannot act, with exit status 1.
+stop also stops the containers of the node's pods; start brings the node back and its kubelet
+restarts them; rm deletes the node, its containers and its Node object.
 `
 
 /** Help by subcommand name. */

@@ -8,6 +8,7 @@ import type { StoreBackend } from '../store/types'
 import { KUBEDESK_VERSION } from '../version'
 import {
   parseChoiceFlag,
+  parseDurationFlag,
   parseFlags,
   parseIntegerFlag,
   parsePortFlag,
@@ -27,11 +28,14 @@ const FLAGS: FlagSpec = {
   'etcd-endpoints': { type: 'string' },
   port: { type: 'string' },
   ui: { type: 'boolean' },
-  'ui-port': { type: 'string' }
+  'ui-port': { type: 'string' },
+  'node-heartbeat': { type: 'string' },
+  'crash-loop-backoff': { type: 'string' },
+  'node-monitor-grace-period': { type: 'string' }
 }
 
 const STORES: readonly StoreBackend[] = ['sqlite', 'memory', 'etcd']
-const PROVIDERS: readonly NodeProviderName[] = ['docker', 'process', 'simulated']
+const PROVIDERS: readonly (NodeProviderName | 'auto')[] = ['auto', 'docker', 'process', 'simulated']
 /** A sanity bound, well above what the simulated provider is meant for. */
 const MAX_NODES = 10_000
 
@@ -48,7 +52,7 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv): UpRequest {
   const raw = (name: string): string | undefined => stringFlag(values, name)
 
   const store = parseChoiceFlag(COMMAND, '--store', raw('store') ?? 'sqlite', STORES)
-  const provider = parseChoiceFlag(COMMAND, '--provider', raw('provider') ?? 'docker', PROVIDERS)
+  const provider = parseChoiceFlag(COMMAND, '--provider', raw('provider') ?? 'auto', PROVIDERS)
   const nodes = parseIntegerFlag(COMMAND, '--nodes', raw('nodes') ?? '1', 0, MAX_NODES)
   const port = parsePortFlag(COMMAND, '--port', raw('port') ?? '6443', true)
   const endpointsRaw = raw('etcd-endpoints')
@@ -76,11 +80,58 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv): UpRequest {
   const uiPort =
     uiPortRaw === undefined ? undefined : parsePortFlag(COMMAND, '--ui-port', uiPortRaw, true)
   const dataDir = resolveDataDir(raw('data-dir'), env)
+  const seconds = (flag: string): number | undefined => {
+    const value = raw(flag)
+    if (value === undefined) return undefined
+    const ms = parseDurationFlag(COMMAND, `--${flag}`, value)
+    if (ms < 100) throw new UsageError(`--${flag} must be at least 100ms (got '${value}')`, COMMAND)
+    return ms / 1000
+  }
+  const heartbeat = seconds('node-heartbeat')
+  const backoff = parseBackoff(raw('crash-loop-backoff'))
+  const kubelet = {
+    ...(heartbeat === undefined
+      ? {}
+      : { heartbeatSeconds: heartbeat, leaseDurationSeconds: heartbeat * 4 }),
+    ...(backoff ? { backoff } : {})
+  }
   return {
-    controlPlane: { dataDir, store, etcdEndpoints, nodes, provider, port },
+    controlPlane: {
+      dataDir,
+      store,
+      etcdEndpoints,
+      nodes,
+      provider,
+      port,
+      kubelet,
+      nodeMonitorGracePeriodSeconds: seconds('node-monitor-grace-period')
+    },
     ui,
     uiPort
   }
+}
+
+/** `--crash-loop-backoff 10s,5m`: the first restart delay and its ceiling. */
+function parseBackoff(
+  raw: string | undefined
+): { initialSeconds: number; maxSeconds: number } | undefined {
+  if (raw === undefined) return undefined
+  const [first, max, extra] = raw.split(',')
+  if (first === undefined || max === undefined || extra !== undefined) {
+    throw new UsageError(
+      `--crash-loop-backoff takes INITIAL,MAX (e.g. 10s,5m), not '${raw}'`,
+      COMMAND
+    )
+  }
+  const initialSeconds = parseDurationFlag(COMMAND, '--crash-loop-backoff', first) / 1000
+  const maxSeconds = parseDurationFlag(COMMAND, '--crash-loop-backoff', max) / 1000
+  if (initialSeconds <= 0 || maxSeconds < initialSeconds) {
+    throw new UsageError(
+      `--crash-loop-backoff: the ceiling must be at least the first delay (got '${raw}')`,
+      COMMAND
+    )
+  }
+  return { initialSeconds, maxSeconds }
 }
 
 /** Runs `kubedesk up`; resolves with the exit code once the control plane has stopped. */
@@ -110,7 +161,6 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
   try {
     err(`Starting KubeDesk ${KUBEDESK_VERSION} in ${dataDir} (pid ${process.pid})`)
     await controlPlane.start()
-    reportNotStarted(request, err)
 
     let closeUi: (() => Promise<void>) | undefined
     if (request.ui) {
@@ -150,13 +200,4 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
     // A failed start has already undone itself; this is a no-op then.
     await controlPlane.stop().catch(() => undefined)
   }
-}
-
-/** Says plainly which requested parts this build does not start. */
-function reportNotStarted(request: UpRequest, err: (line: string) => void): void {
-  const { nodes, provider } = request.controlPlane
-  err(
-    `• worker nodes: not started — node providers are not part of this build yet ` +
-      `(asked for ${nodes} ${provider} node${nodes === 1 ? '' : 's'})`
-  )
 }
