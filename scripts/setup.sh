@@ -39,5 +39,8 @@ fi
 # npm ci ran the "prepare" script (electron-vite build); check its output is there.
 if [[ ! -f out/main/cli.js ]]; then
   npm run build
+elif [[ ! -f out/agent/kubelet.js ]]; then
+  # "prepare" builds the app only; the kubelet bundle (the node image's agent) is built here.
+  node scripts/build-agent.mjs
 fi
 echo "setup: done. Start KubeDesk with 'npm start' (or 'node bin/kubedesk.js up')."

@@ -28,6 +28,10 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# Docker: docker nodes and the docker runtime run against a real engine. Installs and starts one
+# when none answers (Debian, root or sudo); otherwise warns and the Docker suites skip (CI fails).
+bash scripts/ensure-docker.sh
+
 mkdir -p .tmp
 report=.tmp/vitest-report.json
 rm -f "$report"

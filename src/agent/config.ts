@@ -68,6 +68,9 @@ export interface KubeletConfig {
   criSocket?: string
 }
 
+/** The environment variable naming the kubelet's configuration file (a JSON KubeletConfig). */
+export const KUBELET_CONFIG_ENV = 'KUBEDESK_KUBELET_CONFIG'
+
 /** Kubernetes' kubelet defaults, where KubeDesk keeps them. */
 export const KUBELET_DEFAULTS = {
   heartbeatSeconds: 10,

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createHttpsClient } from './api/https-client'
-import type { KubeletConfig } from './config'
+import { KUBELET_CONFIG_ENV, type KubeletConfig } from './config'
 import { runCrictl } from './crictl/crictl'
 import { Kubelet } from './kubelet/kubelet'
 import { streamLog } from './log'
@@ -20,12 +20,10 @@ import { createRuntime } from './runtime'
 import { startCriSocket } from './server/cri-socket'
 import { startKubeletServer } from './server/kubelet-server'
 
-/** The environment variable naming the kubelet's configuration file. */
-export const CONFIG_ENV = 'KUBEDESK_KUBELET_CONFIG'
 
 /** Reads and checks the configuration file; throws a readable Error. */
 export function loadKubeletConfig(file: string | undefined): KubeletConfig {
-  if (!file) throw new Error(`${CONFIG_ENV} is not set: it must name the kubelet's config file`)
+  if (!file) throw new Error(`${KUBELET_CONFIG_ENV} is not set: it must name the kubelet's config file`)
   let config: KubeletConfig
   try {
     config = JSON.parse(readFileSync(file, 'utf8')) as KubeletConfig
@@ -41,8 +39,14 @@ export function loadKubeletConfig(file: string | undefined): KubeletConfig {
 
 async function runKubelet(): Promise<void> {
   const log = streamLog('kubelet')
-  const config = loadKubeletConfig(process.env[CONFIG_ENV])
-  const runtime = createRuntime(config)
+  const config = loadKubeletConfig(process.env[KUBELET_CONFIG_ENV])
+  const runtime = createRuntime(config.runtime, {
+    nodeName: config.nodeName,
+    rootDir: config.rootDir,
+    network: config.network,
+    ip: config.addresses.find((a) => a.type === 'InternalIP')?.address,
+    log
+  })
   const client = createHttpsClient(config.apiServer!, {
     qps: config.qps,
     burst: config.burst,
@@ -81,7 +85,7 @@ async function runKubelet(): Promise<void> {
 
 async function main(argv: string[]): Promise<number | undefined> {
   if (argv[0] === 'crictl') {
-    const config = loadKubeletConfig(process.env[CONFIG_ENV])
+    const config = loadKubeletConfig(process.env[KUBELET_CONFIG_ENV])
     if (!config.criSocket) throw new Error('this kubelet serves no CRI socket (criSocket unset)')
     return runCrictl(argv.slice(1), {
       socket: config.criSocket,

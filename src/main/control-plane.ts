@@ -40,7 +40,7 @@ import {
 import { KUBEDESK_VERSION } from './version'
 import type { NodeProvider, NodeProviderName } from './nodes/types'
 import { NodeManager, type NodeManagerOptions } from './nodes/node-manager'
-import { createNodeProvider } from './nodes'
+import { createNodeProvider } from './nodes/create-provider'
 import { startNodeLifecycleController } from './controllers/node-lifecycle-controller'
 import { issueKubeletServingCert } from './apiserver/pki'
 import type { NodeActionRequest } from './control-socket'
@@ -363,7 +363,7 @@ export class ControlPlane {
     this.providerReason = reason
     log.info('node provider chosen', { provider: provider.name, reason })
     this.progress('nodes', `${provider.name} provider (${reason})`)
-    const { apiServerHost } = await provider.prepare((message) => {
+    const { apiServerHost } = await provider.prepare((message: string) => {
       log.info(message)
       this.progress('nodes', message)
     })

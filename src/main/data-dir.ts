@@ -30,6 +30,8 @@ export const STORE_FILE = 'store.db'
 export const LOGS_DIR = 'logs'
 /** The CA, the API server's serving certificate and the tokens (see apiserver/pki.ts). */
 export const PKI_DIR = 'pki'
+/** Per-node state (kubelet config with its token, volumes, logs): `<data-dir>/nodes/<name>`. */
+export const NODES_DIR = 'nodes'
 /** The admin kubeconfig `up` writes (see kubeconfig.ts). */
 export const KUBECONFIG_FILE = 'kubeconfig'
 
@@ -247,6 +249,7 @@ export function deleteKubeDeskFiles(dir: string): string[] {
     (name) =>
       name === LOGS_DIR ||
       name === PKI_DIR ||
+      name === NODES_DIR ||
       name === KUBECONFIG_FILE ||
       name.startsWith(STORE_FILE) ||
       name.startsWith('kubedesk.')

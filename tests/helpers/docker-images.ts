@@ -28,13 +28,16 @@ export async function ensureBusyboxImage(docker: Dockerode = localDocker()): Pro
 
 /** True when a Docker engine answers on the socket. */
 export async function dockerAvailable(): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
   try {
     await Promise.race([
       localDocker().ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3000).unref())
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), 3000)))
     ])
     return true
   } catch {
     return false
+  } finally {
+    clearTimeout(timer)
   }
 }

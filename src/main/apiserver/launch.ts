@@ -6,11 +6,11 @@
 import type { ComponentLog } from '../observe/component-log'
 import type { Store } from '../store/types'
 import { createTokenAuthenticator } from './authn'
-import { loadCredentials } from './credentials'
+import { loadCredentials, type Credentials } from './credentials'
 import { DEFAULT_SANS, ensurePki } from './pki'
 import { startApiServer, type ApiServer } from './server'
 
-/** Where the API server listens: loopback only (node containers come with a later milestone). */
+/** Where the API server listens: loopback, plus the cluster network's gateway for docker nodes. */
 export const API_SERVER_HOST = '127.0.0.1'
 
 /** What `launchApiServer` needs. */
@@ -21,6 +21,8 @@ export interface LaunchOptions {
   port: number
   /** Extra names and addresses for the serving certificate and the Host check. */
   sans?: string[]
+  /** Addresses to listen on besides 127.0.0.1 (the cluster network's gateway). */
+  extraHosts?: string[]
   log: ComponentLog
 }
 
@@ -30,6 +32,13 @@ export interface LaunchedApiServer {
   /** Set when the wanted port was taken: the sentence that says where the server went instead. */
   moved?: string
   credentials: { server: string; caCert: string; token: string }
+  /**
+   * The API server's token toward kubelets (user `system:kube-apiserver-kubelet-client`): put it
+   * into every kubelet's `server.allowedTokens` so pods/log can reach them.
+   */
+  kubeletClientToken: string
+  /** The data directory's tokens: node tokens are issued and revoked through it. */
+  tokens: Credentials
 }
 
 /** Loads (or creates) the PKI and tokens, then serves; EADDRINUSE on `port` falls back to a free port. */
@@ -38,15 +47,18 @@ export async function launchApiServer(o: LaunchOptions): Promise<LaunchedApiServ
   const pki = await ensurePki(o.dataDir, { sans })
   o.log.info('loaded PKI', { caFile: pki.caFile })
   const tokens = loadCredentials(o.dataDir)
+  const kubeletClientToken = tokens.issueComponentToken('kube-apiserver-kubelet-client')
   const listen = (port: number): Promise<ApiServer> =>
     startApiServer({
       store: o.store,
       host: API_SERVER_HOST,
+      extraHosts: o.extraHosts,
       port,
       tls: { cert: pki.serverCert, key: pki.serverKey },
       authenticator: createTokenAuthenticator(tokens),
       allowedHosts: [...DEFAULT_SANS, ...sans],
-      log: o.log
+      log: o.log,
+      kubeletClient: { token: kubeletClientToken, caCert: pki.caCert }
     })
   let server: ApiServer
   let moved: string | undefined
@@ -63,6 +75,8 @@ export async function launchApiServer(o: LaunchOptions): Promise<LaunchedApiServ
   return {
     server,
     moved,
-    credentials: { server: server.url, caCert: pki.caCert, token: tokens.adminToken }
+    credentials: { server: server.url, caCert: pki.caCert, token: tokens.adminToken },
+    kubeletClientToken,
+    tokens
   }
 }

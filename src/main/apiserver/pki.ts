@@ -119,6 +119,25 @@ export async function ensurePki(dataDir: string, opts: PkiOptions): Promise<Pki>
   return { caCert: ca.certPem, serverCert, serverKey, caFile: paths.caCert }
 }
 
+/**
+ * A kubelet's serving certificate, signed by the cluster CA of `dataDir` (created there when
+ * missing), for its HTTPS API: subject `CN=system:node:<nodeName>,O=system:nodes` as kubelet's
+ * own, SANs `nodeName` plus `addresses`. Returned as PEM, not written to disk: the node provider
+ * hands it to the kubelet with its configuration.
+ */
+export async function issueKubeletServingCert(
+  dataDir: string,
+  nodeName: string,
+  addresses: string[]
+): Promise<{ cert: string; key: string }> {
+  await loadX509()
+  const paths = pkiPaths(dataDir)
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 })
+  const ca = (await loadCa(paths.caCert, paths.caKey)) ?? (await createCa(paths))
+  const subject = `CN=system:node:${nodeName.replace(/[,+"\\<>;=]/g, '\\$&')}, O=system:nodes`
+  return issueServingCert(ca, uniqueSans([nodeName, ...addresses]), subject)
+}
+
 /** The CA in the forms signing needs. */
 interface LoadedCa {
   certPem: string
@@ -185,7 +204,8 @@ async function createCa(paths: ReturnType<typeof pkiPaths>): Promise<LoadedCa> {
 
 async function issueServingCert(
   ca: LoadedCa,
-  sans: string[]
+  sans: string[],
+  subject = SERVER_NAME
 ): Promise<{ cert: string; key: string }> {
   const keys = (await webcrypto.subtle.generateKey(EC_KEY, true, [
     'sign',
@@ -195,7 +215,7 @@ async function issueServingCert(
   const notAfter = Math.min(now + SERVER_VALIDITY_DAYS * DAY_MS, Date.parse(ca.cert.validTo))
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: SERVER_NAME,
+    subject,
     issuer: ca.x509.subject,
     notBefore: new Date(now - BACKDATE_MS),
     notAfter: new Date(notAfter),

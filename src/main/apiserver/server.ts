@@ -11,7 +11,7 @@ import { createInProcessClient, type ApiClient } from './client'
 import { createRequestHandler, type AccessLogEntry, type OpenApiServer } from './http/handler'
 import { openApiV2Serialized, openApiV3Paths, openApiV3Serialized } from './openapi'
 import { RESOURCES } from './registry'
-import type { RestContext } from './rest/context'
+import type { KubeletClientConfig, RestContext } from './rest/context'
 import { ObjectStorage } from './storage/object-storage'
 import type { ResourceInfo } from './types'
 import type { Store } from '../store'
@@ -22,6 +22,11 @@ export interface ApiServerOptions {
   store: Store
   /** Listen address; loopback only (default 127.0.0.1). */
   host?: string
+  /**
+   * More addresses to listen on, on the same port: the cluster network's gateway, where node
+   * containers reach the API server. Never a wildcard address.
+   */
+  extraHosts?: string[]
   /** 0 picks a free port. A taken port rejects with an error whose `code` is EADDRINUSE. */
   port: number
   /** Serving certificate and key (PEM). */
@@ -36,6 +41,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number
   /** Serves /openapi/v2, /openapi/v3 and /openapi/v3/<path> (default: the built-in documents). */
   openApi?: OpenApiServer
+  /** The token and CA the server uses toward kubelets (pods/log); absent: logs answer 503. */
+  kubeletClient?: KubeletClientConfig
 }
 
 /** A running API server. */
@@ -86,7 +93,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const ctx: RestContext = {
     storage: new ObjectStorage(opts.store),
     now: () => new Date(),
-    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+    kubeletClient: opts.kubeletClient
   }
   await bootstrapNamespaces(ctx)
 
@@ -113,18 +121,36 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     openApi: opts.openApi ?? builtInOpenApi,
     onRequest
   })
-  const server = createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
   // Watches hold connections open; close() ends them rather than wait for their timeouts.
   const sockets = new Set<Socket>()
-  server.on('secureConnection', (socket: Socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  server.on('tlsClientError', () => {
-    // A client that fails the handshake (wrong CA, plain HTTP) is its own problem; nothing to log.
-  })
-  port = await listen(server, opts.port, host)
+  const serve = (): Server => {
+    const server = createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+    server.on('secureConnection', (socket: Socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+    })
+    server.on('tlsClientError', () => {
+      // A client that fails the handshake (wrong CA, plain HTTP) is its own problem; nothing to log.
+    })
+    return server
+  }
+  const servers = [serve()]
+  port = await listen(servers[0]!, opts.port, host)
   log?.info('serving', { address: `${host}:${port}`, resources: RESOURCES.length })
+  for (const extra of opts.extraHosts ?? []) {
+    if (extra === '0.0.0.0' || extra === '::') {
+      throw new Error(`the API server never listens on a wildcard address (${extra})`)
+    }
+    const server = serve()
+    try {
+      await listen(server, port, extra)
+    } catch (err) {
+      await new Promise<void>((resolve) => servers[0]!.close(() => resolve()))
+      throw err
+    }
+    servers.push(server)
+    log?.info('serving', { address: `${extra}:${port}` })
+  }
 
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`
   let closed: Promise<void> | undefined
@@ -135,10 +161,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     clientFor: (user, fieldManager) => createInProcessClient(ctx, user, fieldManager),
     resources: [...RESOURCES],
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-      }).then(() => log?.info('stopped serving', { address: `${host}:${port}` }))
+      closed ??= Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve())
+              for (const socket of sockets) socket.destroy()
+            })
+        )
+      ).then(() => log?.info('stopped serving', { address: `${host}:${port}` }))
       return closed
     }
   }

@@ -18,6 +18,9 @@ import {
   runningInstancePid
 } from '../data-dir'
 import { KubeconfigError, readKubeconfigCredentials, removeFromUserKubeconfig } from '../kubeconfig'
+import { NODE_PROVIDER_COMPONENT } from '../control-plane'
+import { removeDockerNodes } from '../nodes/create-provider'
+import { createComponentLog } from '../observe/component-log'
 import { parseDurationFlag, parseFlags, stringFlag } from './args'
 import { CliError } from './errors'
 import type { CliIO } from './io'
@@ -54,6 +57,8 @@ export async function runDown(argv: string[], io: CliIO): Promise<number> {
   }
 
   if (values.delete === true) {
+    const nodes = await removeDockerNodes(dir, createComponentLog(dir, NODE_PROVIDER_COMPONENT))
+    if (nodes.length > 0) err(`✓ removed docker nodes: ${nodes.join(', ')}`)
     // Before the files go: the CA in them tells our kubeconfig entries from another cluster's.
     const kubeconfigFailure = await removeUserKubeconfigEntries(dir, io.env, err)
     const removed = deleteKubeDeskFiles(dir)

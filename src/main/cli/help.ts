@@ -90,13 +90,17 @@ Usage:
   kubedesk down [flags]
 
 Flags:
-  --delete          after stopping, remove what KubeDesk created in the data directory
-                    (store.db*, logs/, pki/, kubeconfig, kubedesk.* files; other files are
-                    left alone) and the 'kubedesk' cluster, user and context 'up' merged into
-                    your kubeconfig (only if they still belong to this cluster)
+  --delete          after stopping, remove the cluster's docker nodes and their pods'
+                    containers, what KubeDesk created in the data directory (store.db*,
+                    logs/, pki/, nodes/, kubeconfig, kubedesk.* files; other files are left
+                    alone) and the 'kubedesk' cluster, user and context 'up' merged into your
+                    kubeconfig (only if they still belong to this cluster)
   --timeout DURATION  how long to wait for it to stop (default 60s)
 ${DATA_DIR_FLAG}
   -h, --help        show this help
+
+Without --delete, docker nodes keep running with their pods, and the next 'up' on the same
+data directory adopts them.
 
 Like 'kind delete cluster', stopping something that is not running is not an error: when no
 KubeDesk runs for the data directory, 'down' says so and exits 0 (with --delete it still

@@ -9,6 +9,7 @@
  */
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { nodeStateDir } from './kubelet-config-file'
 import type { KubeletConfig } from '../../agent/config'
 import { KUBELET_DEFAULTS } from '../../agent/config'
 import type { ApiClient } from '../apiserver/client'
@@ -233,7 +234,7 @@ export class NodeManager {
   ): Promise<KubeletConfig> {
     const provider = this.o.provider.name
     const inProcess = opts.inProcess || provider === 'simulated'
-    const rootDir = join(this.o.dataDir, 'nodes', name)
+    const rootDir = nodeStateDir(this.o.dataDir, name)
     const config: KubeletConfig = {
       nodeName: name,
       runtime: inProcess ? 'fake' : provider === 'docker' ? 'docker' : 'process',

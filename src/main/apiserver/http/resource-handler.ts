@@ -131,7 +131,7 @@ export async function handleResource(
   }
   if (verb === 'get') {
     if (sub === 'scale') return sendObject(res, 200, await getScale(ctx, target), rendering)
-    if (sub === 'log') return podLog(ctx, target)
+    if (sub === 'log') return podLog(ctx, target, q, res)
     if (sub && sub !== 'status') throw methodNotAllowed()
     if (!rendering.as && rendering.format === 'json') {
       return sendJsonText(res, 200, await getObjectJson(ctx, target))

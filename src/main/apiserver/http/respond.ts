@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http'
 import { stringify as toYaml } from 'yaml'
 import { ApiError } from '../api-errors'
+import { writtenJson } from '../storage/object-storage'
 
 /** How to render an answer. */
 export interface Rendering {
@@ -76,7 +77,7 @@ export function sendObject(
   rendering: Rendering = JSON_RENDERING,
   warnings: string[] = []
 ): void {
-  const body = rendering.format === 'yaml' ? toYaml(obj) : JSON.stringify(obj)
+  const body = rendering.format === 'yaml' ? toYaml(obj) : (writtenJson(obj) ?? JSON.stringify(obj))
   const headers: Record<string, string | string[]> = {
     'Content-Type': contentTypeOf(rendering),
     'Cache-Control': 'no-cache, private',
@@ -99,6 +100,8 @@ export function sendJsonText(res: ServerResponse, code: number, json: string): v
 
 // Answers larger than this are streamed in pieces of about this size.
 const STREAM_CHUNK_CHARS = 1 << 20
+// Pieces written ahead of the client: the next ones are encrypted while it reads the last.
+const STREAM_AHEAD_BYTES = 4 * STREAM_CHUNK_CHARS
 
 /**
  * Sends JSON made of `parts` (already serialized, concatenated in order). A small answer goes as
@@ -126,10 +129,10 @@ export async function sendJsonParts(
     chunk.push(part)
     size += part.length
     if (size < STREAM_CHUNK_CHARS) continue
-    const drained = res.write(chunk.join(''))
+    res.write(chunk.join(''))
     chunk = []
     size = 0
-    if (!drained && !(await writable(res))) return
+    if (res.writableLength > STREAM_AHEAD_BYTES && !(await writable(res))) return
   }
   res.end(chunk.join(''))
 }

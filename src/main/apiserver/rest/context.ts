@@ -15,6 +15,18 @@ export interface RestContext {
   now(): Date
   /** How often a watch with allowWatchBookmarks sends a BOOKMARK (kube-apiserver: about a minute). */
   bookmarkIntervalMs: number
+  /**
+   * How the API server calls kubelets (pods/log): its kubelet-client bearer token and the CA that
+   * signs kubelets' serving certificates. Absent: logs answer 503 "no kubelet serves node".
+   */
+  kubeletClient?: KubeletClientConfig
+}
+
+/** The API server's credentials toward kubelets (kube-apiserver's --kubelet-client-*). */
+export interface KubeletClientConfig {
+  token: string
+  /** PEM of the CA kubelets' serving certificates are verified against (the cluster CA). */
+  caCert?: string
 }
 
 /** Who and what a call is about. */

@@ -1,8 +1,8 @@
 /**
  * The subresources beyond status: scale (autoscaling/v1 Scale of deployments, replicasets and
  * statefulsets), pods/binding (the scheduler's write), pods/eviction (deletes the pod;
- * PodDisruptionBudgets are not modelled) and pods/log (served by kubelets in a later milestone;
- * until one serves the pod's node the answer is a clear error).
+ * PodDisruptionBudgets are not modelled) and pods/log (proxied to the kubelet of the pod's node,
+ * in pod-log.ts).
  */
 import { ApiError, badRequest, conflict } from '../api-errors'
 import type { KubeObject } from '../types'
@@ -185,19 +185,8 @@ export async function evictPod(
   return { object: successStatus(201), code: 201, warnings: [] }
 }
 
-/** GET pods/<name>/log: no kubelet serves logs yet, so the answer says why none are available. */
-export async function podLog(ctx: RestContext, target: Target): Promise<never> {
-  const pod = await ctx.storage.get(target.entry, target.namespace, target.name ?? '')
-  const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName
-  if (!nodeName) {
-    throw badRequest(`pod "${target.name}" is not scheduled to a node yet, so it has no logs`)
-  }
-  throw new ApiError(
-    503,
-    'ServiceUnavailable',
-    `no kubelet serves node "${nodeName}": cannot get logs of pod "${target.name}"`
-  )
-}
+/** GET pods/<name>/log: streamed from the kubelet of the pod's node (see pod-log.ts). */
+export { servePodLog as podLog } from './pod-log'
 
 /** A `Status` with status Success (what binding and eviction answer). */
 export function successStatus(code: number, details?: Record<string, unknown>): KubeObject {

@@ -72,9 +72,26 @@ export function rawObject(kv: KeyValue, resourceVersion = kv.modRevision): strin
   return value.slice(0, open) + rv + (value[open] === '}' ? '' : ',') + value.slice(open)
 }
 
+// The JSON text of objects this module just wrote (see writtenJson).
+const jsonOfWritten = new WeakMap<object, string>()
+
+/**
+ * The JSON text of an object `ObjectStorage.create` or `update` answered, built from the text
+ * already encoded for the store, so answering a write does not serialize the object a second
+ * time; undefined for any other object. The object must not have been changed since.
+ */
+export function writtenJson(obj: unknown): string | undefined {
+  return typeof obj === 'object' && obj !== null ? jsonOfWritten.get(obj) : undefined
+}
+
 /** The object just written, stamped with its new resourceVersion (no need to parse it back). */
-function withVersion(obj: KubeObject, revision: number): KubeObject {
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } }
+function withVersion(obj: KubeObject, kv: KeyValue): KubeObject {
+  const written = {
+    ...obj,
+    metadata: { ...obj.metadata, resourceVersion: String(kv.modRevision) }
+  }
+  jsonOfWritten.set(written, rawObject(kv))
+  return written
 }
 
 function ttlOf(entry: RegistryEntry): { ttlSeconds?: number } {
@@ -267,7 +284,7 @@ export class ObjectStorage {
         encodeObject(obj),
         ttlOf(entry)
       )
-      return withVersion(obj, kv.modRevision)
+      return withVersion(obj, kv)
     } catch (err) {
       throw storeErrorToApi(err, entry, name)
     }
@@ -289,7 +306,7 @@ export class ObjectStorage {
           expectedModRevision: expectedRevision
         }
       )
-      return withVersion(obj, kv.modRevision)
+      return withVersion(obj, kv)
     } catch (err) {
       throw storeErrorToApi(err, entry, name)
     }

@@ -81,7 +81,6 @@ const NEWEST_AT = `k.id = (SELECT MAX(id) FROM ${LOG_TABLE} WHERE name = k.name 
  * after it are cheaper to filter than every row under a wide prefix like /registry/.
  */
 export class Queries {
-  readonly latest: Database.Statement<[string], LogRow>
   readonly atRevision: Database.Statement<[string, number], LogRow>
   readonly listBounded: Database.Statement<
     [{ start: string; end: string; rev: number; limit: number }],
@@ -89,13 +88,10 @@ export class Queries {
   >
   readonly listOpen: Database.Statement<[{ start: string; rev: number; limit: number }], LogRow>
   readonly eventsBounded: Database.Statement<
-    [{ after: number; start: string; end: string }],
+    [{ after: number; start: string; end: string; rev: number }],
     LogRow
   >
-  readonly eventsOpen: Database.Statement<[{ after: number; start: string }], LogRow>
-  readonly insert: Database.Statement<
-    [string, number, number, number, number, number, number | null, string, string | null]
-  >
+  readonly eventsOpen: Database.Statement<[{ after: number; start: string; rev: number }], LogRow>
   readonly expired: Database.Statement<[number], { name: string; id: number }>
   readonly setCompactRevision: Database.Statement<[number]>
   readonly chunkEnd: Database.Statement<[number, number], { id: number }>
@@ -103,7 +99,6 @@ export class Queries {
   readonly purge: Database.Statement<[{ lo: number; hi: number; rev: number }]>
 
   constructor(db: Database.Database) {
-    this.latest = db.prepare(`SELECT * FROM ${LOG_TABLE} WHERE name = ? ORDER BY id DESC LIMIT 1`)
     this.atRevision = db.prepare(
       `SELECT * FROM ${LOG_TABLE} WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`
     )
@@ -118,15 +113,11 @@ export class Queries {
        ORDER BY k.name LIMIT :limit`
     )
     this.eventsBounded = db.prepare(
-      `SELECT * FROM ${LOG_TABLE} WHERE id > :after AND +name >= :start AND +name < :end ORDER BY id`
+      `SELECT * FROM ${LOG_TABLE}
+       WHERE id > :after AND id <= :rev AND +name >= :start AND +name < :end ORDER BY id`
     )
     this.eventsOpen = db.prepare(
-      `SELECT * FROM ${LOG_TABLE} WHERE id > :after AND +name >= :start ORDER BY id`
-    )
-    this.insert = db.prepare(
-      `INSERT INTO ${LOG_TABLE}
-         (name, created, deleted, create_revision, prev_revision, version, expires_at, value, old_value)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      `SELECT * FROM ${LOG_TABLE} WHERE id > :after AND id <= :rev AND +name >= :start ORDER BY id`
     )
     this.expired = db.prepare(
       `SELECT k.name, k.id FROM ${LOG_TABLE} AS k

@@ -1,0 +1,110 @@
+/**
+ * The kubelet's HTTPS API (kubelet's port 10250): `/healthz`, `/containerLogs/…` (what
+ * kube-apiserver's pods/log proxies to), `/stats/summary` and `/pods`. Every request needs a bearer
+ * token from `config.allowedTokens` — the API server's kubelet-client token — else 401. Errors are
+ * plain text with their status, as kubelet writes them.
+ */
+import { createServer } from 'node:https'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { KubeletServerConfig } from '../config'
+import { silentLog, type AgentLog } from '../log'
+import type { ContainerRuntime } from '../runtime/types'
+import { serveContainerLogs } from './container-logs'
+import { bearerChecker, HttpError, sendHttpError, sendJson } from './http-util'
+import { podListOf } from './pod-list'
+import { createStatsCollector } from './stats-summary'
+
+/** Options of `startKubeletServer`. */
+export interface KubeletServerOptions {
+  config: KubeletServerConfig
+  nodeName: string
+  runtime: ContainerRuntime
+  log?: AgentLog
+}
+
+/** A listening kubelet API. */
+export interface KubeletServer {
+  /** The port bound (the configured one, or the free one picked for port 0). */
+  port: number
+  /** Stops listening and ends open connections (following log streams included). */
+  close(): Promise<void>
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw new HttpError(400, `malformed path segment: ${segment}`)
+  }
+}
+
+/** Starts the kubelet API; rejects when the address cannot be bound (e.g. EADDRINUSE). */
+export async function startKubeletServer(opts: KubeletServerOptions): Promise<KubeletServer> {
+  const { config, runtime, nodeName } = opts
+  const log = opts.log ?? silentLog
+  const authorized = bearerChecker(config.allowedTokens)
+  const stats = createStatsCollector(nodeName, runtime)
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!authorized(req.headers.authorization)) throw new HttpError(401, 'Unauthorized')
+    const url = new URL(req.url ?? '/', 'https://kubelet')
+    const segments = url.pathname.split('/').filter(Boolean)
+    const known =
+      url.pathname === '/healthz' ||
+      url.pathname === '/pods' ||
+      url.pathname === '/stats/summary' ||
+      (segments[0] === 'containerLogs' && segments.length === 4)
+    if (!known) throw new HttpError(404, '404 page not found')
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, `method ${req.method} not allowed`)
+    }
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 })
+      res.end('ok')
+      return
+    }
+    if (url.pathname === '/pods')
+      return sendJson(res, podListOf(nodeName, await runtime.listPodSandboxes()))
+    if (url.pathname === '/stats/summary') return sendJson(res, await stats.summary())
+    const [namespace, pod, container] = segments.slice(1).map(decodeSegment)
+    await serveContainerLogs(runtime, { namespace, pod, container }, url.searchParams, res)
+  }
+
+  const server = createServer({ cert: config.cert, key: config.key }, (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (!(err instanceof HttpError) || err.status >= 500) {
+        log.warn('kubelet API request failed', { path: req.url, err: String(err) })
+      }
+      sendHttpError(res, err)
+    })
+  })
+  const sockets = new Set<Socket>()
+  server.on('secureConnection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  server.on('tlsClientError', () => {
+    // A client that fails the handshake is its own problem.
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : config.port)
+    })
+  })
+  log.info('kubelet API serving', { address: `${config.host}:${port}` })
+  let closed: Promise<void> | undefined
+  return {
+    port,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      })
+      return closed
+    }
+  }
+}
