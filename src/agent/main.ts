@@ -20,10 +20,10 @@ import { createRuntime } from './runtime'
 import { startCriSocket } from './server/cri-socket'
 import { startKubeletServer } from './server/kubelet-server'
 
-
 /** Reads and checks the configuration file; throws a readable Error. */
 export function loadKubeletConfig(file: string | undefined): KubeletConfig {
-  if (!file) throw new Error(`${KUBELET_CONFIG_ENV} is not set: it must name the kubelet's config file`)
+  if (!file)
+    throw new Error(`${KUBELET_CONFIG_ENV} is not set: it must name the kubelet's config file`)
   let config: KubeletConfig
   try {
     config = JSON.parse(readFileSync(file, 'utf8')) as KubeletConfig

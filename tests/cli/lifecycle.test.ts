@@ -44,7 +44,7 @@ describe('kubedesk up → status → down', () => {
 
   it('reports each start-up step, the node provider and the nodes', () => {
     expect(up.stderr()).toContain(`✓ store: sqlite at ${join(dir, 'store.db')} (revision 2)`)
-    expect(up.stderr()).toContain('✓ nodes: simulated provider (asked for with --provider)')
+    expect(up.stderr()).toContain('✓ nodes: simulated provider (chosen with --provider)')
     expect(up.stderr()).toMatch(/✓ nodes: kubedesk-worker: created \(2 CPU, 2Gi memory/)
     expect(up.stderr()).toMatch(/✓ kube-apiserver: serving on https:\/\/127\.0\.0\.1:\d+\n/)
     expect(up.stderr()).toContain(`✓ kubeconfig: ${join(dir, 'kubeconfig')}`)
@@ -63,7 +63,7 @@ describe('kubedesk up → status → down', () => {
     // registrations and heartbeats: at least 4, and growing.
     const revision = Number(/store: +sqlite at .*store\.db, revision (\d+)/.exec(stdout)?.[1])
     expect(revision).toBeGreaterThanOrEqual(4)
-    expect(stdout).toMatch(/nodes: +1 simulated node \(asked for with --provider\)/)
+    expect(stdout).toMatch(/nodes: +1 simulated node \(chosen with --provider\)/)
     expect(stdout).toMatch(/kubedesk-worker +running +2 CPU, 2Gi/)
     expect(stdout).toMatch(/etcd +running/)
     expect(stdout).toMatch(/kube-apiserver +running +serving on https:\/\/127\.0\.0\.1:\d+/)

@@ -6,7 +6,7 @@
 import { NodeActionError, requestNodeAction, type NodeActionRequest } from '../control-socket'
 import { ControlSocketUnavailableError } from '../control-socket'
 import { dataDirPaths, resolveDataDir } from '../data-dir'
-import { parseQuantity } from '../../shared/quantity'
+import { parseQuantity } from '../apiserver/admission/shape'
 import { parseChoiceFlag, parseFlags, parseNameArg, stringFlag } from './args'
 import { CliError, UsageError } from './errors'
 import { write, type CliIO } from './io'

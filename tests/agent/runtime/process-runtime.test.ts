@@ -25,12 +25,15 @@ function newRuntime(dir = rootDir): ContainerRuntime {
 const runtime = newRuntime()
 
 afterAll(async () => {
-  for (const r of runtimes) {
-    for (const s of await r.listPodSandboxes()) await r.removePodSandbox(s.id)
-    await r.close()
+  try {
+    for (const r of runtimes) {
+      for (const s of await r.listPodSandboxes()) await r.removePodSandbox(s.id)
+      await r.close()
+    }
+  } finally {
+    rmSync(rootDir, { recursive: true, force: true })
+    rmSync(workingDir, { recursive: true, force: true })
   }
-  rmSync(rootDir, { recursive: true, force: true })
-  rmSync(workingDir, { recursive: true, force: true })
 })
 
 describeRuntimeContract('process', () => ({ runtime, image: 'busybox:latest', workingDir }))

@@ -68,8 +68,11 @@ export function startChild(
       })
       record.pid = undefined
       live(undefined)
-      save()
-      settleExited()
+      try {
+        save()
+      } finally {
+        settleExited()
+      }
     })
   })
   return new Promise<void>((resolve, reject) => {
