@@ -65,8 +65,13 @@ export interface WatchStream {
 
 /** Starts a server on 127.0.0.1, a free port. */
 export async function startTestServer(
-  extra: { bookmarkIntervalMs?: number } = {}
+  extra: {
+    bookmarkIntervalMs?: number
+    /** More bearer tokens and whom they authenticate (e.g. a kubelet's). */
+    users?: Record<string, { username: string; groups: string[] }>
+  } = {}
 ): Promise<TestServer> {
+  const { users = {}, ...serverExtra } = extra
   const dir = mkdtempSync(join(tmpdir(), 'kubedesk-apiserver-'))
   const pki = await ensurePki(dir, { sans: [] })
   const store = await openStore({ backend: 'memory', compaction: { enabled: false } })
@@ -78,9 +83,9 @@ export async function startTestServer(
       authenticate: (headers) =>
         headers.authorization === `Bearer ${ADMIN_TOKEN}`
           ? { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] }
-          : undefined
+          : users[headers.authorization?.replace(/^Bearer /, '') ?? '']
     },
-    ...extra
+    ...serverExtra
   })
   const kubeconfig = join(dir, 'kubeconfig')
   writeFileSync(

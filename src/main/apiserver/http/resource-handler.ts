@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ApiError } from '../api-errors'
+import { authorizeNode } from '../authz/node-authorizer'
 import { findResource, hasSubresource, type RegistryEntry } from '../registry'
 import type { RestContext, Target } from '../rest/context'
 import { createObject } from '../rest/create'
@@ -106,6 +107,14 @@ export async function handleResource(
   if (verb === 'create' && route.name && !sub) throw methodNotAllowed()
   if (entry.namespaced && !route.namespace && !['list', 'watch'].includes(verb))
     throw pathNotFound()
+  await authorizeNode(ctx, {
+    user,
+    verb,
+    entry,
+    subresource: sub,
+    namespace: route.namespace,
+    name: route.name
+  })
 
   const transformable = !sub && ['get', 'list', 'watch'].includes(verb)
   const rendering = negotiate(req.headers.accept, transformable)
