@@ -5,13 +5,12 @@
  * recorded compaction point. Writes are group-committed (sqlite/group-commit.ts) in WAL mode with
  * a full sync, so an acknowledged write survives a crash or power cut.
  *
- * Transactions are applied and committed by a writer thread (sqlite/writer-thread.ts), so the
- * fsync does not stall the event loop; WAL checkpoints run in a thread of their own
- * (sqlite/checkpointer.ts). Reads stay on this thread's connection and are bounded by the
- * published revision: a commit's events are published, and the revision advanced, in one block
- * once the writer answered, and a new watch reads its replay (up to that revision) and subscribes
- * in one block, so no write can fall between a watch's history and its live stream. Reads at the
- * latest revision are served from an in-memory copy of the live keys (sqlite/latest-cache.ts).
+ * better-sqlite3 is synchronous: a commit and the publication of its events to watchers happen in
+ * one block, and a new watch reads its replay and subscribes in one block, so no write can fall
+ * between a watch's history and its live stream. WAL checkpoints, which SQLite would otherwise
+ * run inside a commit every few megabytes (copying the log into the file and fsyncing it), run in
+ * a worker thread (sqlite/checkpointer.ts). Reads at the latest revision are served from an
+ * in-memory copy of the live keys (sqlite/latest-cache.ts).
  */
 
 import type Database from 'better-sqlite3'
@@ -23,15 +22,15 @@ import {
   FutureRevisionError,
   KeyExistsError,
   KeyNotFoundError,
-  StoreClosedError
+  StoreClosedError,
+  StoreError
 } from './errors'
 import { finishRange, planRange, resolveReadRevision } from './range-plan'
 import { Checkpointer } from './sqlite/checkpointer'
 import { GroupCommit, type Outcome } from './sqlite/group-commit'
 import { LatestCache } from './sqlite/latest-cache'
-import { prefixEnd, Queries, rowToEvent, rowToKv, type LogRow } from './sqlite/queries'
-import { WriterThread, type WireOutcome, type WireRow } from './sqlite/writer-thread'
 import { sqliteNativeBinding } from './sqlite/native-binding'
+import { prefixEnd, Queries, rowToEvent, rowToKv, type LogRow } from './sqlite/queries'
 import { openStoreDatabase, readCompactRevision, readRevision } from './sqlite/schema'
 import { DEFAULT_TTL_SWEEP_INTERVAL_MS, TtlSweeper } from './ttl-sweeper'
 import type {
@@ -54,50 +53,11 @@ type WriteRequest =
   | { op: 'update'; key: string; value: string; expiresAt: number | null; expected?: number }
   | { op: 'delete'; key: string; expected?: number }
 
-/** The key a replaced row held. */
-function liveKv(row: WireRow): KeyValue {
-  return {
-    key: row.name,
-    value: row.value,
-    createRevision: row.created ? row.id : row.create_revision,
-    modRevision: row.id,
-    version: row.version
-  }
-}
-
 /** What a committed write answers: the key written, or the deleted value and the delete's revision. */
 type WriteResult = KeyValue | { prevKv: KeyValue; deleteRevision: number }
 
 /** A write applied inside the batch transaction: its result and event, or its own failure. */
 type Applied = { ok: true; value: WriteResult; event: WatchEvent } | { ok: false; error: Error }
-
-/** A write's result and event, or its error, from what the writer thread answered. */
-function applied(w: WriteRequest, outcome: WireOutcome): Applied {
-  if (!outcome.ok) {
-    const f = outcome.failure
-    if (f.kind === 'exists') return { ok: false, error: new KeyExistsError(w.key) }
-    if (f.kind === 'notFound') return { ok: false, error: new KeyNotFoundError(w.key) }
-    return { ok: false, error: new ConflictError(w.key, f.expected, f.actual) }
-  }
-  const id = outcome.id
-  if (w.op === 'create') {
-    const kv = { key: w.key, value: w.value, createRevision: id, modRevision: id, version: 1 }
-    return { ok: true, value: kv, event: { type: 'put', kv: { ...kv } } }
-  }
-  const prevKv = liveKv(outcome.live as WireRow)
-  if (w.op === 'update') {
-    const createRevision = prevKv.createRevision
-    const version = prevKv.version + 1
-    const kv = { key: w.key, value: w.value, createRevision, modRevision: id, version }
-    return { ok: true, value: kv, event: { type: 'put', kv: { ...kv }, prevKv } }
-  }
-  const tombstone = { key: w.key, value: '', createRevision: 0, modRevision: id, version: 0 }
-  return {
-    ok: true,
-    value: { prevKv: { ...prevKv }, deleteRevision: id },
-    event: { type: 'delete', kv: tombstone, prevKv }
-  }
-}
 
 /** Characters of keys the cache of live keys cannot order (see sqlite/latest-cache.ts). */
 const SURROGATE = /[\ud800-\udfff]/
@@ -123,16 +83,16 @@ export class SqliteStore implements Store {
   private readonly q: Queries
   private readonly hub = new WatchHub()
   private readonly writes: GroupCommit<WriteRequest, WriteResult>
-  private readonly writer: WriterThread
+  private readonly applyBatch: (batch: WriteRequest[]) => Applied[]
   private readonly sweeper: TtlSweeper
   /** Runs WAL checkpoints in a worker thread; undefined: SQLite checkpoints inside commits. */
   private readonly checkpointer?: Checkpointer
-  private rev: number
-  private compacted: number
   /** The live keys at `rev`, for reads at the latest revision; built on first use. */
   private latest?: LatestCache
   /** Set when the cache was found unusable (keys it cannot order): reads stay on SQLite. */
   private latestDisabled = false
+  private rev: number
+  private compacted: number
   /** The compaction in progress (purges run one after another). */
   private compaction: Promise<void> = Promise.resolve()
   private closed = false
@@ -146,12 +106,13 @@ export class SqliteStore implements Store {
     this.q = new Queries(db)
     this.rev = readRevision(db)
     this.compacted = readCompactRevision(db)
+    this.applyBatch = db.transaction((batch: WriteRequest[]) => batch.map((w) => this.applyOne(w)))
     this.writes = new GroupCommit((batch) => this.commitBatch(batch))
     db.pragma('wal_autocheckpoint = 0')
     this.checkpointer = Checkpointer.start(file, sqliteNativeBinding(), () => {
-      if (!this.closed) this.writer.setAutoCheckpoint(1000)
+      if (!this.closed) db.pragma('wal_autocheckpoint = 1000')
     })
-    this.writer = new WriterThread(file, sqliteNativeBinding(), this.checkpointer ? 0 : 1000)
+    if (!this.checkpointer) db.pragma('wal_autocheckpoint = 1000')
     this.sweeper = new TtlSweeper(
       {
         findExpired: (now) =>
@@ -256,7 +217,6 @@ export class SqliteStore implements Store {
     let replay: WatchEvent[] = []
     if (after < this.rev) {
       const end = prefixEnd(prefix)
-      // Up to the published revision: later commits reach the watch through the hub.
       const rev = this.rev
       const rows =
         end === undefined
@@ -286,9 +246,8 @@ export class SqliteStore implements Store {
     this.closed = true
     await this.sweeper.stop()
     // Writes already queued were accepted before close: commit them rather than drop them.
-    await this.writes.drain()
+    this.writes.flush()
     await this.compaction
-    await this.writer.close()
     await this.checkpointer?.close()
     this.hub.closeAll(new StoreClosedError())
     this.db.close()
@@ -319,12 +278,9 @@ export class SqliteStore implements Store {
     if (this.closed) throw new StoreClosedError()
   }
 
-  /**
-   * Commits one batch on the writer thread, then publishes its events and advances the revision
-   * in one synchronous block (GroupCommit's callback).
-   */
-  private async commitBatch(batch: WriteRequest[]): Promise<Outcome<WriteResult>[]> {
-    const wire = await this.writer.commit(batch)
+  /** Runs one batch in a transaction, then publishes its events (GroupCommit's callback). */
+  private commitBatch(batch: WriteRequest[]): Outcome<WriteResult>[] {
+    const outcomes = this.applyBatch(batch)
     if (this.checkpointer) {
       let bytes = 0
       // An update's row holds the old value too; about as long as the new one.
@@ -334,7 +290,6 @@ export class SqliteStore implements Store {
       }
       this.checkpointer.wrote(bytes)
     }
-    const outcomes = batch.map((w, i) => applied(w, wire[i]))
     const events: WatchEvent[] = []
     for (const outcome of outcomes) {
       if (!outcome.ok) continue
@@ -344,6 +299,93 @@ export class SqliteStore implements Store {
     }
     this.hub.publish(events)
     return outcomes.map((o) => (o.ok ? { ok: true, value: o.value } : o))
+  }
+
+  /** Applies one write inside the batch transaction, against the state earlier writes left. */
+  private applyOne(w: WriteRequest): Applied {
+    try {
+      const latest = this.q.latest.get(w.key)
+      const live = latest && !latest.deleted ? latest : undefined
+      if (w.op === 'create') {
+        if (live) throw new KeyExistsError(w.key)
+        const id = this.insert(w.key, 1, 0, 0, latest?.id ?? 0, 1, w.expiresAt, w.value, null)
+        const kv = { key: w.key, value: w.value, createRevision: id, modRevision: id, version: 1 }
+        return { ok: true, value: kv, event: { type: 'put', kv: { ...kv } } }
+      }
+      if (!live) throw new KeyNotFoundError(w.key)
+      if (w.expected !== undefined && w.expected !== live.id) {
+        throw new ConflictError(w.key, w.expected, live.id)
+      }
+      const prevKv = rowToKv(live)
+      if (w.op === 'update') {
+        const createRevision = prevKv.createRevision
+        const version = live.version + 1
+        const id = this.insert(
+          w.key,
+          0,
+          0,
+          createRevision,
+          live.id,
+          version,
+          w.expiresAt,
+          w.value,
+          live.value
+        )
+        const kv = { key: w.key, value: w.value, createRevision, modRevision: id, version }
+        return { ok: true, value: kv, event: { type: 'put', kv: { ...kv }, prevKv } }
+      }
+      const id = this.insert(
+        w.key,
+        0,
+        1,
+        prevKv.createRevision,
+        live.id,
+        live.version,
+        null,
+        '',
+        live.value
+      )
+      const tombstone = { key: w.key, value: '', createRevision: 0, modRevision: id, version: 0 }
+      return {
+        ok: true,
+        value: { prevKv: { ...prevKv }, deleteRevision: id },
+        event: { type: 'delete', kv: tombstone, prevKv }
+      }
+    } catch (err) {
+      if (err instanceof StoreError) return { ok: false, error: err }
+      // Another writer of this file took the same (name, prev_revision): the key moved on.
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        const expected = 'expected' in w && w.expected !== undefined ? w.expected : 0
+        const actual = this.q.latest.get(w.key)?.id ?? 0
+        return { ok: false, error: new ConflictError(w.key, expected, actual) }
+      }
+      throw err // anything else fails the whole transaction, and so every write in it
+    }
+  }
+
+  private insert(
+    key: string,
+    created: number,
+    deleted: number,
+    createRevision: number,
+    prevRevision: number,
+    version: number,
+    expiresAt: number | null,
+    value: string,
+    oldValue: string | null
+  ): number {
+    const info = this.q.insert.run(
+      key,
+      created,
+      deleted,
+      createRevision,
+      prevRevision,
+      version,
+      expiresAt,
+      value,
+      oldValue
+    )
+    return Number(info.lastInsertRowid)
   }
 
   /** Deletes superseded rows at or below `revision`, a chunk per transaction. */

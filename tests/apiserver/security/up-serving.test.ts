@@ -16,6 +16,9 @@ import {
   type RunningCli
 } from '../../cli/cli-process'
 
+/** The API server alone: no worker nodes, and no Docker needed. */
+const NO_NODES = ['--nodes', '0', '--provider', 'simulated']
+
 // `kubedesk up` end to end, as a user meets it: HTTPS with a CA it made, a kubeconfig that real
 // kubectl uses with verified TLS, 401 without a token, a merged context in the user's kubeconfig
 // (a temporary one: KUBECONFIG is set for every process here), and `down --delete` undoing it.
@@ -116,7 +119,7 @@ describe('kubedesk up serves the API over TLS with token authentication', () => 
   beforeAll(async () => {
     ;({ kubeconfig: userKubeconfig, env } = userHome())
     dir = tempDataDir()
-    up = startCli(['up', '--store', 'memory', '--port', '0', '--data-dir', dir], env)
+    up = startCli(['up', '--store', 'memory', '--port', '0', ...NO_NODES, '--data-dir', dir], env)
     await up.waitFor(/KubeDesk is running/)
     const config = parse(readFileSync(join(dir, 'kubeconfig'), 'utf8')) as {
       clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]
@@ -254,7 +257,10 @@ describe('kubedesk up with a user kubeconfig that does not parse', () => {
     writeFileSync(kubeconfig, 'clusters: [\n')
     const dir = tempDataDir()
     try {
-      const up = startCli(['up', '--store', 'memory', '--port', '0', '--data-dir', dir], userEnv)
+      const up = startCli(
+        ['up', '--store', 'memory', '--port', '0', ...NO_NODES, '--data-dir', dir],
+        userEnv
+      )
       await up.waitFor(/KubeDesk is running/)
       expect(up.stderr()).toContain(
         `! kubeconfig: not merged into your kubeconfig — cannot use the kubeconfig ${kubeconfig}: ` +
@@ -294,7 +300,7 @@ describe('kubedesk up on a taken port', () => {
     const taken = (blocker.address() as { port: number }).port
     const { env: userEnv, kubeconfig } = userHome()
     const up = startCli(
-      ['up', '--store', 'memory', '--port', String(taken), '--data-dir', dir],
+      ['up', '--store', 'memory', '--port', String(taken), ...NO_NODES, '--data-dir', dir],
       userEnv
     )
     await up.waitFor(/KubeDesk is running/)
@@ -314,7 +320,10 @@ describe('kubedesk up on a taken port', () => {
     up.child.kill('SIGTERM')
     expect((await up.exited).code).toBe(0)
 
-    const again = startCli(['up', '--store', 'memory', '--port', '0', '--data-dir', dir], userEnv)
+    const again = startCli(
+      ['up', '--store', 'memory', '--port', '0', ...NO_NODES, '--data-dir', dir],
+      userEnv
+    )
     await again.waitFor(/KubeDesk is running/)
     expect(new X509Certificate(readFileSync(join(dir, 'pki', 'ca.crt'))).fingerprint256).toBe(ca)
     const second = parse(readFileSync(join(dir, 'kubeconfig'), 'utf8')) as typeof first

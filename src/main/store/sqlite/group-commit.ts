@@ -1,20 +1,18 @@
 /**
- * Group commit: writes that arrive while a transaction is being committed (or in the same turn of
- * the event loop) are applied together in the NEXT transaction, so one fsync makes all of them
- * durable. One transaction is in flight at a time; each write's promise settles only after the
- * transaction holding it committed. Within a batch, writes are applied in arrival order, each
- * against the state left by the ones before it; a write that fails (a conflict, say) fails only
- * itself.
+ * Group commit: writes that arrive in the same turn of the event loop are applied in ONE
+ * transaction, so one fsync makes all of them durable. Each write's promise settles only after
+ * that transaction committed. Within a batch, writes are applied in arrival order, each against
+ * the state left by the ones before it; a write that fails (a conflict, say) fails only itself.
  */
 
 /** A write's outcome inside a batch: its result, or the error that fails it alone. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: Error }
 
 /**
- * Applies a batch in one transaction and answers one outcome per request, in order. Rejecting
+ * Applies a batch in one transaction and answers one outcome per request, in order. Throwing
  * means the whole transaction failed and was rolled back: every request in it fails.
  */
-export type CommitBatch<Q, R> = (batch: Q[]) => Promise<Outcome<R>[]>
+export type CommitBatch<Q, R> = (batch: Q[]) => Outcome<R>[]
 
 interface Queued<Q, R> {
   request: Q
@@ -22,11 +20,10 @@ interface Queued<Q, R> {
   reject: (err: Error) => void
 }
 
-/** Queues writes and commits them a batch at a time. */
+/** Queues writes and commits them a batch per event-loop turn. */
 export class GroupCommit<Q, R> {
   private queue: Queued<Q, R>[] = []
   private timer?: NodeJS.Immediate
-  private inFlight?: Promise<void>
 
   constructor(private readonly commit: CommitBatch<Q, R>) {}
 
@@ -39,58 +36,31 @@ export class GroupCommit<Q, R> {
   submit(request: Q): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ request, resolve, reject })
-      this.schedule()
+      // setImmediate runs after the promise callbacks of the previous commit: writers that were
+      // waiting on it re-submit first, so they all land in the next batch.
+      this.timer ??= setImmediate(() => this.flush())
     })
   }
 
-  /** Commits everything queued (waiting for the commit in flight); used on close. */
-  async drain(): Promise<void> {
-    for (;;) {
-      if (this.inFlight) {
-        await this.inFlight
-        continue
-      }
-      if (this.timer) clearImmediate(this.timer)
-      this.timer = undefined
-      if (this.queue.length === 0) return
-      await this.run()
-    }
-  }
-
-  private schedule(): void {
-    if (this.inFlight || this.timer) return
-    // setImmediate runs after the promise callbacks of the previous commit: writers that were
-    // waiting on it re-submit first, so they all land in the next batch.
-    this.timer = setImmediate(() => {
-      this.timer = undefined
-      void this.run()
-    })
-  }
-
-  private async run(): Promise<void> {
+  /** Commits everything queued now (also used on close, so queued writes are not lost). */
+  flush(): void {
+    if (this.timer) clearImmediate(this.timer)
+    this.timer = undefined
     const batch = this.queue
     this.queue = []
     if (batch.length === 0) return
-    let finished!: () => void
-    this.inFlight = new Promise((resolve) => (finished = resolve))
+    let outcomes: Outcome<R>[]
     try {
-      let outcomes: Outcome<R>[]
-      try {
-        outcomes = await this.commit(batch.map((q) => q.request))
-      } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err))
-        for (const q of batch) q.reject(error)
-        return
-      }
-      batch.forEach((q, i) => {
-        const outcome = outcomes[i]
-        if (outcome.ok) q.resolve(outcome.value)
-        else q.reject(outcome.error)
-      })
-    } finally {
-      this.inFlight = undefined
-      finished()
-      if (this.queue.length > 0) this.schedule()
+      outcomes = this.commit(batch.map((q) => q.request))
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err))
+      for (const q of batch) q.reject(error)
+      return
     }
+    batch.forEach((q, i) => {
+      const outcome = outcomes[i]
+      if (outcome.ok) q.resolve(outcome.value)
+      else q.reject(outcome.error)
+    })
   }
 }

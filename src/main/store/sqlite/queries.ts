@@ -92,6 +92,10 @@ export class Queries {
     LogRow
   >
   readonly eventsOpen: Database.Statement<[{ after: number; start: string; rev: number }], LogRow>
+  readonly latest: Database.Statement<[string], LogRow>
+  readonly insert: Database.Statement<
+    [string, number, number, number, number, number, number | null, string, string | null]
+  >
   readonly expired: Database.Statement<[number], { name: string; id: number }>
   readonly setCompactRevision: Database.Statement<[number]>
   readonly chunkEnd: Database.Statement<[number, number], { id: number }>
@@ -99,6 +103,12 @@ export class Queries {
   readonly purge: Database.Statement<[{ lo: number; hi: number; rev: number }]>
 
   constructor(db: Database.Database) {
+    this.latest = db.prepare(`SELECT * FROM ${LOG_TABLE} WHERE name = ? ORDER BY id DESC LIMIT 1`)
+    this.insert = db.prepare(
+      `INSERT INTO ${LOG_TABLE}
+         (name, created, deleted, create_revision, prev_revision, version, expires_at, value, old_value)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    )
     this.atRevision = db.prepare(
       `SELECT * FROM ${LOG_TABLE} WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`
     )
