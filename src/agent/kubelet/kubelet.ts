@@ -12,7 +12,7 @@ import { silentLog, type AgentLog } from '../log'
 import { LABELS, type ContainerRuntime } from '../runtime/types'
 import { Backoff } from './backoff'
 import { createEventRecorder, type EventRecorder } from './events'
-import { renewLease } from './lease'
+import { createLeaseRenewer } from './lease'
 import { desiredNodeStatus, initialNode, nodeLabels, nodeStatusChanged } from './node-status'
 import { watchNodePods, type PodSource } from './pod-source'
 import { PodWorker } from './pod-worker'
@@ -99,14 +99,14 @@ export class Kubelet {
       }, seconds * 1000)
       this.timers.push(t)
     }
-    const lease = () =>
-      renewLease({
-        client: this.client,
-        nodeName: this.nodeName,
-        leaseDurationSeconds: this.config.leaseDurationSeconds,
-        nodeUid: () => this.nodeUid,
-        log: this.log
-      })
+    const renewer = createLeaseRenewer({
+      client: this.client,
+      nodeName: this.nodeName,
+      leaseDurationSeconds: this.config.leaseDurationSeconds,
+      nodeUid: () => this.nodeUid,
+      log: this.log
+    })
+    const lease = () => renewer.renew()
     await lease().catch((err: unknown) => this.log.warn('lease failed', { err: String(err) }))
     every(this.config.heartbeatSeconds, lease, 'lease renewal')
     every(this.config.heartbeatSeconds, () => this.updateNodeStatus(false), 'node status update')

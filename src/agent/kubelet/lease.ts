@@ -24,25 +24,41 @@ export interface LeaseOptions {
   log: AgentLog
 }
 
-/** Creates or renews the node's lease once. */
-export async function renewLease(opts: LeaseOptions): Promise<void> {
+/** Renews one node's lease; keeps the last written Lease so a renewal is a single update. */
+export interface LeaseRenewer {
+  /** Creates or renews the lease once. */
+  renew(): Promise<void>
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type LeaseObject = Record<string, any>
+
+/**
+ * As kubelet's nodelease controller: the Lease read once (or created), then renewed from the
+ * copy the last update returned; only a conflict or a missing lease costs another read.
+ */
+export function createLeaseRenewer(opts: LeaseOptions): LeaseRenewer {
   const { client, nodeName } = opts
-  const now = microTime()
-  const uid = opts.nodeUid()
-  const ownerReferences = uid
-    ? [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid }]
-    : undefined
-  let lease: Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-  try {
-    lease = await client.get(KINDS.lease, NODE_LEASE_NAMESPACE, nodeName)
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.code !== 404) throw err
-    await client.create({
+  let last: LeaseObject | undefined
+
+  const ownerReferences = () => {
+    const uid = opts.nodeUid()
+    return uid ? [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid }] : undefined
+  }
+
+  const fetchOrCreate = async (now: string): Promise<LeaseObject | undefined> => {
+    try {
+      return await client.get(KINDS.lease, NODE_LEASE_NAMESPACE, nodeName)
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 404) throw err
+    }
+    const refs = ownerReferences()
+    last = await client.create({
       ...KINDS.lease,
       metadata: {
         name: nodeName,
         namespace: NODE_LEASE_NAMESPACE,
-        ...(ownerReferences ? { ownerReferences } : {})
+        ...(refs ? { ownerReferences: refs } : {})
       },
       spec: {
         holderIdentity: nodeName,
@@ -50,19 +66,37 @@ export async function renewLease(opts: LeaseOptions): Promise<void> {
         renewTime: now
       }
     })
-    return
+    return undefined
   }
-  await client.update({
-    ...lease,
-    metadata: {
-      ...lease.metadata,
-      ...(ownerReferences ? { ownerReferences } : {})
-    },
-    spec: {
-      ...lease.spec,
-      holderIdentity: nodeName,
-      leaseDurationSeconds: opts.leaseDurationSeconds,
-      renewTime: now
+
+  const update = async (lease: LeaseObject, now: string): Promise<void> => {
+    const refs = ownerReferences()
+    last = await client.update({
+      ...lease,
+      metadata: { ...lease.metadata, ...(refs ? { ownerReferences: refs } : {}) },
+      spec: {
+        ...lease.spec,
+        holderIdentity: nodeName,
+        leaseDurationSeconds: opts.leaseDurationSeconds,
+        renewTime: now
+      }
+    } as never)
+  }
+
+  return {
+    async renew() {
+      const now = microTime()
+      if (last) {
+        try {
+          return await update(last, now)
+        } catch (err) {
+          // Someone else wrote it (or removed it): read it again below.
+          if (!(err instanceof ApiError) || (err.code !== 409 && err.code !== 404)) throw err
+          last = undefined
+        }
+      }
+      const current = await fetchOrCreate(now)
+      if (current) await update(current, now)
     }
-  } as never)
+  }
 }

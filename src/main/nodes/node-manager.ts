@@ -84,27 +84,31 @@ export class NodeManager {
     return this.o.provider.name
   }
 
-  /** Registers the control-plane Node and makes sure `wanted` workers exist (adopting running ones). */
+  /**
+   * Registers the control-plane Node and makes sure `wanted` workers exist, adopting running ones;
+   * workers are created side by side (each provider serialises what must be).
+   */
   async start(wanted: number, onProgress?: (message: string) => void): Promise<void> {
-    await this.startControlPlaneNode()
     const existing = new Map((await this.o.provider.list()).map((n) => [n.name, n]))
-    for (let i = 0; i < wanted; i++) {
-      const name = workerName(i)
-      const known = existing.get(name)
-      if (known?.state === 'stopped') {
-        onProgress?.(`${name}: stopped (start it with 'kubedesk node start ${name}')`)
-        continue
-      }
-      const node = await this.o.provider.create(name, known?.size ?? DEFAULT_NODE_SIZE, this.launch)
-      onProgress?.(`${name}: ${known ? 'adopted' : 'created'} (${describe(node)})`)
-      this.o.log.info(known ? 'adopted node' : 'created node', { node: name, ...node.size })
-    }
-    for (const node of existing.values()) {
-      if (!isFirstWorkers(node.name, wanted) && node.state === 'running') {
-        await this.o.provider.create(node.name, node.size, this.launch)
-        onProgress?.(`${node.name}: adopted (${describe(node)})`)
-      }
-    }
+    const names = new Set(Array.from({ length: wanted }, (_, i) => workerName(i)))
+    for (const node of existing.values()) if (node.state === 'running') names.add(node.name)
+    await Promise.all([
+      this.startControlPlaneNode(),
+      ...[...names].map(async (name) => {
+        const known = existing.get(name)
+        if (known?.state === 'stopped') {
+          onProgress?.(`${name}: stopped (start it with 'kubedesk node start ${name}')`)
+          return
+        }
+        const node = await this.o.provider.create(
+          name,
+          known?.size ?? DEFAULT_NODE_SIZE,
+          this.launch
+        )
+        onProgress?.(`${name}: ${known ? 'adopted' : 'created'} (${describe(node)})`)
+        this.o.log.info(known ? 'adopted node' : 'created node', { node: name, ...node.size })
+      })
+    ])
   }
 
   /** The provider's nodes. */
@@ -282,11 +286,6 @@ const VERBS: Record<NodeActionRequest['action'], string> = {
   stop: 'stopped',
   start: 'started',
   rm: 'removed'
-}
-
-function isFirstWorkers(name: string, wanted: number): boolean {
-  for (let i = 0; i < wanted; i++) if (workerName(i) === name) return true
-  return false
 }
 
 function describe(node: ProviderNode): string {
