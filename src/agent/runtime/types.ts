@@ -210,6 +210,9 @@ export interface ContainerRuntime {
   imageStatus(image: string): Promise<ImageInfo | undefined>
   listImages(): Promise<ImageInfo[]>
 
-  /** Releases connections; leaves containers running (a restarted kubelet adopts them). */
+  /**
+   * Releases connections. docker and fake leave containers running (a restarted kubelet adopts
+   * them); process ends its child processes, which no later kubelet could adopt.
+   */
   close(): Promise<void>
 }

@@ -113,7 +113,7 @@ describe('process runtime', () => {
       await first.startContainer(done)
       await first.startContainer(running)
       await waitFor('exit', async () => (await first.containerStatus(done)).state === 'exited')
-      await first.close()
+      // The kubelet dies without closing its runtime (a crash): `long` is left running.
 
       const second = newRuntime(dir)
       expect((await second.podSandboxStatus(pod)).metadata.name).toBe(metadata.name)
@@ -124,6 +124,28 @@ describe('process runtime', () => {
       expect(lost.message).toMatch(/kubelet restarted/)
       await second.removePodSandbox(pod)
       expect(await second.listContainers()).toEqual([])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('close() ends the pod processes: a stopped node keeps none running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubedesk-test-rt-close-'))
+    try {
+      const runtime = newRuntime(dir)
+      const metadata = podMeta('close')
+      const pod = await runtime.runPodSandbox({ metadata, hostname: metadata.name, labels: {} })
+      const id = await runtime.createContainer(
+        pod,
+        containerConfig('img', { name: 'long', command: ['sleep', '30'] })
+      )
+      await runtime.startContainer(id)
+      const status = await runtime.containerStatus(id)
+      expect(status.state).toBe('running')
+      await runtime.close()
+      const after = await newRuntime(dir).containerStatus(id)
+      expect(after.state).toBe('exited')
+      expect(after.exitCode).not.toBe(0)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -61,6 +61,8 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ContainerRunt
   const sandboxes = new Map<string, SandboxRecord>()
   const containers = new Map<string, ContainerRecord>()
   const live = new Map<string, LiveChild>()
+  /** Seconds pod processes get to exit when the runtime closes (the node stops). */
+  const CLOSE_GRACE_SECONDS = 2
   const openLogs = new Set<Readable>()
   const logPath = (id: string): string => join(containerDir.dir, `${id}.log`)
   const ownDir = (id: string): string => join(containerDir.dir, id)
@@ -330,9 +332,15 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ContainerRunt
       return [...names].map(imageInfo)
     },
 
+    /**
+     * Unlike docker containers, child processes cannot be adopted by the next kubelet (it kills
+     * what a previous one left), so they end with this runtime: SIGTERM, then SIGKILL after 2 s.
+     * A stopped process node thus stops its pods, and none outlives the control plane.
+     */
     async close() {
       for (const stream of openLogs) stream.destroy()
       openLogs.clear()
+      await Promise.all([...live.keys()].map((id) => terminate(id, CLOSE_GRACE_SECONDS)))
     }
   }
 }
