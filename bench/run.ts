@@ -6,7 +6,8 @@
 /** The benchmarks by name; each module exports `run(args)`. */
 const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   store: () => import('./store'),
-  apiserver: () => import('./apiserver')
+  apiserver: () => import('./apiserver'),
+  cluster: () => import('./cluster')
 }
 
 async function main(): Promise<number> {

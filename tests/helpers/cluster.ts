@@ -108,6 +108,13 @@ export interface Cluster {
   alive(): boolean
   /** SIGTERM to `kubedesk up`, wait for it to exit, remove the temporary directory. */
   stop(): Promise<void>
+  /**
+   * Sends `signal` to `kubedesk up` (by its pid) and waits for it to exit; the temporary
+   * directory is left in place (for a restart on the same data directory).
+   */
+  kill(signal: NodeJS.Signals): Promise<void>
+  /** The pid of the `kubedesk up` process. */
+  pid: number | undefined
 }
 
 /** Options of `startCluster`. */
@@ -122,6 +129,8 @@ export interface StartClusterOptions {
   port?: number
   /** `stop()` leaves the temporary directory in place (for a restart). */
   keepData?: boolean
+  /** More `up` flags, e.g. `['--node-heartbeat', '1s']`. */
+  extraArgs?: string[]
 }
 
 /** Starts `kubedesk up` in a fresh temporary data directory and waits until it is ready. */
@@ -142,6 +151,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   args.push('--nodes', String(options.nodes ?? 0), '--port', String(options.port ?? 0))
   // No nodes and no provider asked for: simulated, so API tests never need Docker.
   args.push('--provider', options.provider ?? (options.nodes ? 'auto' : 'simulated'))
+  args.push(...(options.extraArgs ?? []))
   const up = startUpProcess(args, env)
   let access: ClusterAccess
   try {
@@ -175,6 +185,12 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     async stop() {
       await up.terminate()
       if (!options.keepData) rmSync(tmp, { recursive: true, force: true })
+    },
+    pid: up.child.pid,
+    async kill(signal) {
+      if (up.exitCode !== undefined) return
+      up.child.kill(signal)
+      await up.exited
     }
   }
 }
