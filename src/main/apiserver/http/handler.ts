@@ -11,6 +11,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ApiError } from '../api-errors'
 import type { Authenticator } from '../authn'
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from '../discovery'
+import {
+  negotiateOpenApiV2,
+  OPENAPI_V2_PROTOBUF,
+  openApiV2Protobuf
+} from '../openapi/openapi-v2-protobuf'
 import type { RestContext } from '../rest/context'
 import type { UserInfo } from '../types'
 import { handleResource, pathNotFound, type RequestSummary } from './resource-handler'
@@ -21,6 +26,8 @@ import { parseRoute, type Route } from './route'
 export interface OpenApiDocument {
   json: string
   hash: string
+  /** The parsed form of `json`, when at hand (spares parsing it for the v2 protobuf). */
+  document?: object
 }
 
 /** Serves /openapi/… paths (`v2`, `v3`, `v3/apis/apps/v1` …); undefined for unknown ones. */
@@ -122,13 +129,7 @@ export function createRequestHandler(
       if (route.type === 'openapi') {
         const doc = opts.openApi?.(route.path)
         if (!doc) throw pathNotFound()
-        res.writeHead(200, {
-          'Content-Type': 'application/json',
-          ETag: `"${doc.hash}"`,
-          'Cache-Control': 'no-cache, private',
-          'X-Content-Type-Options': 'nosniff'
-        })
-        res.end(doc.json)
+        sendOpenApi(req, res, route.path, doc)
         return
       }
       const body = await infoDocument(route, opts)
@@ -144,6 +145,47 @@ export function createRequestHandler(
       sendObject(res, 200, body, negotiate(req.headers.accept, false))
     }
   }
+}
+
+/**
+ * Sends an OpenAPI document. `/openapi/v2` is negotiated as kube-openapi does: JSON, or gnostic's
+ * protobuf for client-go's `OpenAPISchema()`, else 406; both carry the JSON's hash as ETag.
+ */
+function sendOpenApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  doc: OpenApiDocument
+): void {
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'X-Content-Type-Options': 'nosniff'
+  }
+  if (doc.hash) headers.ETag = `"${doc.hash}"`
+  let body: string | Uint8Array = doc.json
+  if (path === 'v2') {
+    headers.Vary = 'Accept'
+    const format = negotiateOpenApiV2(req.headers.accept)
+    if (!format) {
+      throw new ApiError(
+        406,
+        'NotAcceptable',
+        `only the following media types are accepted: application/json, ${OPENAPI_V2_PROTOBUF}`
+      )
+    }
+    if (format === 'protobuf') {
+      body = openApiV2Protobuf(doc)
+      headers['Content-Type'] = OPENAPI_V2_PROTOBUF
+    }
+  }
+  if (doc.hash && req.headers['if-none-match'] === headers.ETag) {
+    res.writeHead(304, headers)
+    res.end()
+    return
+  }
+  res.writeHead(200, headers)
+  res.end(body)
 }
 
 async function infoDocument(

@@ -8,26 +8,42 @@ import type { FieldCause } from '../types'
 import { definitionNameFor, kubernetesDefinitions } from './kubernetes-definitions'
 import { isFreeForm, refName, resolveSchema, type Definitions, type Schema } from './schema-walk'
 
-/** Where the walk is: the path users see and the path Go's decoder reports. */
+/**
+ * Where the walk is, as a chain to the root: the paths users and Go's decoder see are spelled
+ * only when a cause is reported (spelling them at every node dominated the walk).
+ */
 interface Place {
-  /** `spec.template.spec.containers[0].image` */
-  field: string
-  /** `spec.template.spec.containers.image`: Go's json errors name fields without indices. */
-  goPath: string
+  readonly parent?: Place
+  /** A field of a struct. */
+  readonly name?: string
+  /** An item of a list (its index) or an entry of a map (its key). */
+  readonly index?: number | string
   /** The Go struct holding the current field (`PodSpec`), as Go's json errors name it. */
-  goStruct: string
+  readonly goStruct: string
+}
+
+/** `spec.template.spec.containers[0].image` */
+function fieldOf(place: Place): string {
+  if (!place.parent) return ''
+  const above = fieldOf(place.parent)
+  if (place.name !== undefined) return above ? `${above}.${place.name}` : place.name
+  return `${above}[${String(place.index)}]`
+}
+
+/** `spec.template.spec.containers.image`: Go's json errors name fields without indices. */
+function goPathOf(place: Place): string {
+  if (!place.parent) return ''
+  const above = goPathOf(place.parent)
+  if (place.name !== undefined) return above ? `${above}.${place.name}` : place.name
+  return above
 }
 
 function child(place: Place, name: string, struct: string): Place {
-  return {
-    field: place.field ? `${place.field}.${name}` : name,
-    goPath: place.goPath ? `${place.goPath}.${name}` : name,
-    goStruct: struct
-  }
+  return { parent: place, name, goStruct: struct }
 }
 
-function element(place: Place, index: number | string): Place {
-  return { ...place, field: `${place.field}[${index}]` }
+function element(place: Place, index: number | string, struct = place.goStruct): Place {
+  return { parent: place, index, goStruct: struct }
 }
 
 function shortName(definition: string): string {
@@ -89,21 +105,17 @@ function walkUnknown(
   const values = schema.additionalProperties
   if (values && typeof values === 'object') {
     for (const [key, v] of Object.entries(value))
-      walkUnknown(v, values, element({ ...at, goStruct: struct }, key), definitions, out)
+      walkUnknown(v, values, element(at, key, struct), definitions, out)
     return
   }
   if (isFreeForm(schema)) return
   const props = schema.properties ?? {}
   for (const [key, v] of Object.entries(value)) {
-    const next = child(at, key, struct)
     if (!Object.hasOwn(props, key)) {
-      out.push({
-        reason: 'FieldValueInvalid',
-        message: `unknown field "${next.field}"`,
-        field: next.field
-      })
+      const field = fieldOf(child(at, key, struct))
+      out.push({ reason: 'FieldValueInvalid', message: `unknown field "${field}"`, field })
     } else {
-      walkUnknown(v, props[key], next, definitions, out)
+      walkUnknown(v, props[key], child(at, key, struct), definitions, out)
     }
   }
 }
@@ -154,9 +166,10 @@ function walkTypes(
   const { schema, definition } = resolveSchema(place, definitions)
   const mismatch = typeMismatch(value, schema, definition)
   if (mismatch) {
-    const where = at.goPath ? `Go struct field ${at.goStruct}.${at.goPath}` : 'Go value'
+    const goPath = goPathOf(at)
+    const where = goPath ? `Go struct field ${at.goStruct}.${goPath}` : 'Go value'
     const message = `json: cannot unmarshal ${mismatch} into ${where} of type ${goType(place, definitions)}`
-    out.push({ reason: 'FieldValueTypeInvalid', message, field: at.field })
+    out.push({ reason: 'FieldValueTypeInvalid', message, field: fieldOf(at) })
     return
   }
   if (schema.format === 'byte' && typeof value === 'string') {
@@ -166,7 +179,7 @@ function walkTypes(
       out.push({
         reason: 'FieldValueTypeInvalid',
         message: `illegal base64 data at input byte ${at2}`,
-        field: at.field
+        field: fieldOf(at)
       })
     }
     return
@@ -183,7 +196,7 @@ function walkTypes(
   const values = schema.additionalProperties
   if (values && typeof values === 'object') {
     for (const [key, v] of Object.entries(value))
-      walkTypes(v, values, element({ ...at, goStruct: struct }, key), definitions, out)
+      walkTypes(v, values, element(at, key, struct), definitions, out)
     return
   }
   const props = schema.properties ?? {}
@@ -224,13 +237,7 @@ export function unknownFields(
   if (!name) return []
   const definitions = kubernetesDefinitions()
   const out: FieldCause[] = []
-  walkUnknown(
-    obj,
-    rootSchema(name),
-    { field: '', goPath: '', goStruct: shortName(name) },
-    definitions,
-    out
-  )
+  walkUnknown(obj, rootSchema(name), { goStruct: shortName(name) }, definitions, out)
   return out
 }
 
@@ -251,13 +258,7 @@ export function schemaTypeErrors(
   const definitions = kubernetesDefinitions()
   const out: FieldCause[] = []
   const root = rootSchema(name)
-  walkTypes(
-    obj,
-    root,
-    { field: '', goPath: '', goStruct: shortName(refName(name)) },
-    definitions,
-    out
-  )
+  walkTypes(obj, root, { goStruct: shortName(refName(name)) }, definitions, out)
   return out
 }
 

@@ -5,6 +5,13 @@
  */
 export { openApiV3, openApiV3Paths, openApiV3Serialized } from './openapi-v3'
 export { openApiV2, openApiV2Serialized } from './openapi-v2'
+export {
+  decodeOpenApiV2,
+  encodeOpenApiV2,
+  negotiateOpenApiV2,
+  OPENAPI_V2_PROTOBUF,
+  openApiV2Protobuf
+} from './openapi-v2-protobuf'
 export { patchSchemaFor } from './patch-schemas'
 export {
   decodeErrorMessage,

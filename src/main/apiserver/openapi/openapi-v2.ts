@@ -1,7 +1,7 @@
 /**
  * The Swagger 2.0 document kube-apiserver serves at `/openapi/v2`, for tools that still read it.
- * (kubectl asks for it in protobuf only; it uses the v3 documents, which is what KubeDesk
- * serves in full.)
+ * kubectl asks for it in protobuf (openapi-v2-protobuf.ts) for client-side validation, which it
+ * always does for `kind: List` input, and for the patch metadata of client-side apply.
  */
 import type { ResourceInfo } from '../types'
 import {
