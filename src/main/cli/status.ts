@@ -91,10 +91,11 @@ function formatNodes(status: ClusterStatus): string[] {
   const p = status.nodeProvider
   if (!p) return ['  nodes:       none (no node provider runs)']
   const nodes = status.nodes ?? []
+  const width = Math.max(0, ...nodes.map((n) => n.name.length))
   return [
     `  nodes:       ${nodes.length} ${p.name} node${nodes.length === 1 ? '' : 's'} (${p.reason})`,
     ...nodes.map((n) =>
-      `    ${n.name}  ${n.state.padEnd(8)}  ${n.cpu} CPU, ${formatBytes(n.memoryBytes)}  ${n.address ?? ''}`.trimEnd()
+      `    ${n.name.padEnd(width)}  ${n.state.padEnd(8)}  ${n.cpu} CPU, ${formatBytes(n.memoryBytes)}  ${n.address ?? ''}`.trimEnd()
     )
   ]
 }

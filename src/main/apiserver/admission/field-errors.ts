@@ -128,7 +128,13 @@ export function immutable(field: string, value: unknown): FieldCause {
 
 /** Path helpers mirroring `field.Path`: `child`, `[index]`, `[key]`. */
 export function child(path: string, ...names: string[]): string {
-  return [path, ...names].filter(Boolean).join('.')
+  // Every validated field passes here: a loop, not filter + join over a fresh array.
+  let out = path
+  for (const name of names) {
+    if (!name) continue
+    out = out ? `${out}.${name}` : name
+  }
+  return out
 }
 
 /** `path[i]`. */

@@ -372,10 +372,21 @@ function zeroValueOf(parent: readonly string[], name: string): unknown {
 
 function zeroFieldsOf(parent: readonly string[]): readonly string[] {
   // Only the root, `spec`, `template`/`jobTemplate` and list items (`*`) have zero-valued fields.
-  const last = parent[parent.length - 1]
-  if (parent.length > 0 && !ZERO_PARENTS.has(last)) return NONE
-  return ZERO_CANDIDATES.filter((name) => zeroValueOf(parent, name) !== undefined)
+  const depth = parent.length
+  const last = parent[depth - 1]
+  if (depth > 0 && !ZERO_PARENTS.has(last)) return NONE
+  // zeroValueOf looks only at the depth (0, 1 or more) and the last two names: the answer for
+  // each such place is computed once.
+  const key = `${Math.min(depth, 2)}/${parent[depth - 2] ?? ''}/${last ?? ''}`
+  let zeros = zeroFieldsCache.get(key)
+  if (!zeros) {
+    zeros = ZERO_CANDIDATES.filter((name) => zeroValueOf(parent, name) !== undefined)
+    if (zeroFieldsCache.size < 1000) zeroFieldsCache.set(key, zeros)
+  }
+  return zeros
 }
+
+const zeroFieldsCache = new Map<string, readonly string[]>()
 
 const NONE: readonly string[] = []
 const ZERO_PARENTS = new Set(['spec', 'template', 'jobTemplate', '*'])

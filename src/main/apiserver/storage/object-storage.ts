@@ -360,13 +360,32 @@ function toObjectEvent(e: WatchEvent): ObjectEvent {
   return decoded
 }
 
+// Where each decoded watch object came from, so its JSON can be the stored text (storedJson).
+const storedOf = new WeakMap<object, { kv: KeyValue; resourceVersion: number }>()
+
+/**
+ * The JSON text of an object a watch event carries, spliced from the stored text (see rawObject)
+ * rather than serialized; undefined for any other object. Watched objects are read-only, so the
+ * text is the object's.
+ */
+export function storedJson(obj: unknown): string | undefined {
+  const source = typeof obj === 'object' && obj !== null ? storedOf.get(obj) : undefined
+  return source && rawObject(source.kv, source.resourceVersion)
+}
+
+function decodeStored(kv: KeyValue, resourceVersion = kv.modRevision): KubeObject {
+  const obj = decodeObject(kv, resourceVersion)
+  storedOf.set(obj, { kv, resourceVersion })
+  return obj
+}
+
 function decodeEvent(e: WatchEvent): ObjectEvent {
   const revision = e.kv.modRevision
   if (e.type === 'delete') {
     const old = decodeObject(e.prevKv as KeyValue)
-    return { type: 'DELETED', object: decodeObject(e.prevKv as KeyValue, revision), old, revision }
+    return { type: 'DELETED', object: decodeStored(e.prevKv as KeyValue, revision), old, revision }
   }
-  const object = decodeObject(e.kv)
+  const object = decodeStored(e.kv)
   if (!e.prevKv) return { type: 'ADDED', object, revision }
   return { type: 'MODIFIED', object, old: decodeObject(e.prevKv), revision }
 }
