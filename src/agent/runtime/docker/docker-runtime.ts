@@ -97,6 +97,17 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
   }
 
   /** Inspects every listed container of this node, skipping any removed meanwhile. */
+  /**
+   * Inspections by container, kept while the container's listed state stays the same: what a
+   * relist needs (state, exit code, times) only changes with it, since containers are never
+   * restarted in place. The kubelet relists every second, so this spares the engine an inspect
+   * per container per second.
+   */
+  const inspected = new Map<
+    string,
+    { type: 'sandbox' | 'container'; state: string; info: Dockerode.ContainerInspectInfo }
+  >()
+
   async function inspectAll(
     type: 'sandbox' | 'container',
     filter?: RuntimeFilter
@@ -106,16 +117,31 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
       filters: dockerFilters(nodeName, type, filter)
     })
     const infos = await Promise.all(
-      list.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .inspect()
-          .catch((err: unknown) => {
-            if (statusCodeOf(err) === 404) return undefined
-            throw err
-          })
-      )
+      list.map(async (c) => {
+        const cached = inspected.get(c.Id)
+        if (cached && cached.state === c.State) return cached.info
+        try {
+          const info = await docker.getContainer(c.Id).inspect()
+          inspected.set(c.Id, { type, state: c.State, info })
+          return info
+        } catch (err) {
+          if (statusCodeOf(err) === 404) return undefined
+          throw err
+        }
+      })
     )
+    // A list of every sandbox or container of the node forgets the removed ones.
+    const everything =
+      !filter?.podUid &&
+      !filter?.podSandboxId &&
+      !filter?.state &&
+      Object.keys(filter?.labels ?? {}).every((key) => key === LABELS.node)
+    if (everything) {
+      const listed = new Set(list.map((c) => c.Id))
+      for (const [id, entry] of inspected) {
+        if (entry.type === type && !listed.has(id)) inspected.delete(id)
+      }
+    }
     return infos.filter((i): i is Dockerode.ContainerInspectInfo => i !== undefined)
   }
 
