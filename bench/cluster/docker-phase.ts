@@ -19,6 +19,7 @@ import {
   removeCluster,
   waitNamesFree
 } from './docker-nodes'
+import { engineBaseline } from './engine-baseline'
 import { podStages, readPodMarks } from './pod-stages'
 import { pidsCpuSeconds, pidsNamed, treeCpuSeconds } from './proc-stats'
 import { UpProcess } from './up-process'
@@ -104,6 +105,7 @@ export class DockerPhase {
 
         Object.assign(metrics, await this.podStartup(api, names))
         Object.assign(metrics, await this.idle(up.pid, names))
+        Object.assign(metrics, await this.baseline(metrics))
       } finally {
         api.close()
       }
@@ -203,6 +205,22 @@ export class DockerPhase {
       this.log(`cannot read the kubelet logs for the stage breakdown: ${String(err)}`)
     }
     return metrics
+  }
+
+  /**
+   * The same number of bare sandbox + container pairs straight through the engine, for the
+   * ratio: how much of pod startup is KubeDesk's and how much the engine's.
+   */
+  private async baseline(metrics: Metrics): Promise<Metrics> {
+    const { pods, busyboxImage } = this.config
+    this.log(`== docker: engine baseline, ${pods} sandbox + container pairs straight to dockerd`)
+    const times = await engineBaseline(this.docker, busyboxImage, pods)
+    const p99 = percentile(times, 99)
+    return {
+      docker_baseline_pod_p50_s: round(percentile(times, 50)),
+      docker_baseline_pod_p99_s: round(p99),
+      pod_startup_p99_vs_docker_x: round(metrics.pod_startup_p99_s / p99)
+    }
   }
 
   /** p50/p99 of each startup stage, from the kubelets' logs (see pod-stages.ts). */
