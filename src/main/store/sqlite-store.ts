@@ -27,6 +27,13 @@ import {
 } from './errors'
 import { finishRange, planRange, resolveReadRevision } from './range-plan'
 import { Checkpointer } from './sqlite/checkpointer'
+
+/** What `PRAGMA wal_checkpoint` answers: busy flag, frames in the log, frames checkpointed. */
+interface CheckpointResult {
+  busy: number
+  log: number
+  checkpointed: number
+}
 import { GroupCommit, type Outcome } from './sqlite/group-commit'
 import { LatestCache } from './sqlite/latest-cache'
 import { sqliteNativeBinding } from './sqlite/native-binding'
@@ -288,7 +295,12 @@ export class SqliteStore implements Store {
         bytes +=
           w.key.length + 100 + ('value' in w ? w.value.length : 0) * (w.op === 'update' ? 2 : 1)
       }
-      this.checkpointer.wrote(bytes)
+      if (this.checkpointer.wrote(bytes)) {
+        // RESTART waits (busy_timeout) for a checkpoint the worker may be running, copies the
+        // whole log and makes the next commit start it over: rare, and bounded.
+        const [result] = this.db.pragma('wal_checkpoint(RESTART)') as CheckpointResult[]
+        this.checkpointer.checkpointedInline(!result?.busy && result?.log === result?.checkpointed)
+      }
     }
     const events: WatchEvent[] = []
     for (const outcome of outcomes) {

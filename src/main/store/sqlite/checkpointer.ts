@@ -14,6 +14,13 @@ import { Worker } from 'node:worker_threads'
 
 /** Bytes written to the log after which a checkpoint is asked for (SQLite's default: ~4 MB). */
 const CHECKPOINT_AFTER_BYTES = 4 * 1024 * 1024
+/**
+ * Bytes written since the last checkpoint that moved the whole log, after which the store
+ * checkpoints inline. A checkpoint in the worker runs beside new commits, so under a steady
+ * stream of writes it may never catch up and the log would grow without end; one inline
+ * RESTART checkpoint between two commits completes and lets SQLite start the log over.
+ */
+const INLINE_AFTER_BYTES = 2 * CHECKPOINT_AFTER_BYTES
 
 // The worker is plain CommonJS given as text, so that it needs no file of its own in the bundle.
 const WORKER_SOURCE = `
@@ -29,8 +36,8 @@ parentPort.on('message', (message) => {
     return
   }
   try {
-    db.pragma('wal_checkpoint(PASSIVE)')
-    parentPort.postMessage({ ok: true })
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)')
+    parentPort.postMessage({ ok: true, complete: !result.busy && result.log === result.checkpointed })
   } catch (err) {
     parentPort.postMessage({ ok: false, message: String(err && err.message || err) })
   }
@@ -40,6 +47,8 @@ parentPort.on('message', (message) => {
 /** Runs the WAL checkpoints of one store file in a worker thread. */
 export class Checkpointer {
   private written = 0
+  /** Bytes written since a checkpoint last moved the whole log. */
+  private behind = 0
   private running = false
   private closed = false
 
@@ -50,8 +59,9 @@ export class Checkpointer {
     onFailure: () => void
   ) {
     // A checkpoint that failed is retried after the next writes; nothing is lost meanwhile.
-    worker.on('message', () => {
+    worker.on('message', (message: { ok: boolean; complete?: boolean }) => {
       this.running = false
+      if (message.complete) this.behind = 0
     })
     worker.on('error', () => undefined)
     this.exited = new Promise((resolve) =>
@@ -86,13 +96,27 @@ export class Checkpointer {
     }
   }
 
-  /** Notes `bytes` more written to the log; asks for a checkpoint once enough piled up. */
-  wrote(bytes: number): void {
+  /**
+   * Notes `bytes` more written to the log and asks the worker for a checkpoint once enough piled
+   * up. Answers true when the worker has fallen too far behind: the caller then checkpoints
+   * inline (`checkpointedInline` afterwards).
+   */
+  wrote(bytes: number): boolean {
     this.written += bytes
-    if (this.written < CHECKPOINT_AFTER_BYTES || this.running || this.closed) return
+    this.behind += bytes
+    if (this.closed) return false
+    if (this.behind >= INLINE_AFTER_BYTES) return true
+    if (this.written < CHECKPOINT_AFTER_BYTES || this.running) return false
     this.written = 0
     this.running = true
     this.worker.postMessage('checkpoint')
+    return false
+  }
+
+  /** The caller's inline checkpoint moved the whole log. */
+  checkpointedInline(complete: boolean): void {
+    this.written = 0
+    if (complete) this.behind = 0
   }
 
   /** Stops the worker (after the checkpoint in progress, if any). */
