@@ -112,6 +112,20 @@ const QNAME_MSG =
 
 /** Messages for a qualified name (`[prefix/]name`): label keys, annotation keys, taint keys. */
 export function isQualifiedName(value: string): string[] {
+  // Label and annotation keys recur across objects: a name found valid is not checked again.
+  if (qualifiedNames.has(value)) return []
+  const errs = qualifiedNameErrors(value)
+  if (errs.length === 0) {
+    if (qualifiedNames.size >= MAX_QUALIFIED_NAMES) qualifiedNames.clear()
+    qualifiedNames.add(value)
+  }
+  return errs
+}
+
+const qualifiedNames = new Set<string>()
+const MAX_QUALIFIED_NAMES = 4096
+
+function qualifiedNameErrors(value: string): string[] {
   const errs: string[] = []
   const parts = value.split('/')
   let name: string

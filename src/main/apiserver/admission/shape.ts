@@ -99,6 +99,19 @@ export const QUANTITY_ERROR =
 export function parseQuantity(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
   if (typeof v !== 'string') return undefined
+  // Defaulting and validation read every request and limit several times, and the same few
+  // spellings (`100m`, `64Mi`) recur across objects: each string is parsed once.
+  if (parsedQuantities.has(v)) return parsedQuantities.get(v)
+  const parsed = parseQuantityText(v)
+  if (parsedQuantities.size >= MAX_PARSED_QUANTITIES) parsedQuantities.clear()
+  parsedQuantities.set(v, parsed)
+  return parsed
+}
+
+const parsedQuantities = new Map<string, number | undefined>()
+const MAX_PARSED_QUANTITIES = 4096
+
+function parseQuantityText(v: string): number | undefined {
   const m = QUANTITY.exec(v.trim())
   if (!m || !/\d/.test(m[1]) || (m[1].match(/\./g) ?? []).length > 1) return undefined
   const base = Number(m[1])
