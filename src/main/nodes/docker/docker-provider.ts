@@ -12,7 +12,7 @@
  * them by name and labels.
  */
 import Dockerode from 'dockerode'
-import { rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { KubeletConfig } from '../../../agent/config'
@@ -21,6 +21,7 @@ import {
   checkNodeName,
   checkNodeSize,
   KUBELET_CONFIG_ENV,
+  kubeletConfigFile,
   nodeStateDir,
   writeKubeletConfig
 } from '../kubelet-config-file'
@@ -190,6 +191,29 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
     return writeKubeletConfig(dataDir, name, config)
   }
 
+  /**
+   * A running node found by a new control plane keeps running, unless its kubelet could no
+   * longer reach the API server (another port after a restart, a new CA or token): then its
+   * config is rewritten and only the kubelet restarts; the pods' containers are siblings on the
+   * engine and are adopted again by the restarted kubelet.
+   */
+  async function refreshAdopted(info: ContainerInfo, launch: KubeletLaunch): Promise<void> {
+    const node = toProviderNode(info)
+    if (!node.address) return
+    const reach = (c: Partial<KubeletConfig> | undefined): string =>
+      JSON.stringify([c?.apiServer, c?.server?.allowedTokens])
+    const before = await readFile(kubeletConfigFile(dataDir, node.name), 'utf8')
+      .then((text) => JSON.parse(text) as Partial<KubeletConfig>)
+      .catch(() => undefined)
+    const next = await launch.config({ name: node.name, size: node.size, address: node.address })
+    if (reach(before) === reach(next)) return
+    await writeConfig(node.name, node.size, node.address, launch)
+    await call(`cannot restart the kubelet of node ${node.name}`, () =>
+      docker.getContainer(info.Id).restart({ t: STOP_SECONDS })
+    )
+    log.info('kubelet restarted with a new API server address or credentials', { node: node.name })
+  }
+
   async function startContainer(info: ContainerInfo, launch: KubeletLaunch): Promise<void> {
     const node = toProviderNode(info)
     if (!node.address) throw new NodeProviderError(`node container ${node.name} has no address`)
@@ -216,6 +240,7 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
     const { network: net, image: nodeImage } = await ready()
     const existing = await inspectNode(name)
     if (existing?.State.Running && !existing.State.Paused) {
+      await refreshAdopted(existing, launch)
       log.info('node adopted', { node: name, container: existing.Id.slice(0, 12) })
       return toProviderNode(existing)
     }
