@@ -220,6 +220,12 @@ describe.skipIf(!available)('worker nodes on docker', () => {
     const inspect = await docker.getContainer(BIG).inspect()
     expect(inspect.HostConfig.NanoCpus).toBe(1e9)
     expect(inspect.HostConfig.Memory).toBe(1024 ** 3)
+    // The kubelet's own log, collected from the node container.
+    const registered = new RegExp(`kubelet\\] "registered node" node="${BIG}"`)
+    await waitUntil(`kubedesk logs kubelet/${BIG} to show the registration`, async () => {
+      const out = await kubedesk(c, ['logs', `kubelet/${BIG}`, '--data-dir', c.dataDir])
+      return out.code === 0 && registered.test(out.stdout) ? true : undefined
+    })
   }, 60_000)
 
   it('runs a pod on every node: kubectl logs, logs -f and crictl ps', async () => {

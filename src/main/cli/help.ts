@@ -113,8 +113,9 @@ export const LOGS_HELP = `Print a component's log from <data-dir>/logs/<componen
 Usage:
   kubedesk logs COMPONENT [flags]
 
-Components: etcd (the store), kube-apiserver, kubedesk (the control plane itself), and — once
-they exist — kube-scheduler, kube-controller-manager.
+Components: etcd (the store), kube-apiserver, kubedesk (the control plane itself),
+kube-controller-manager, node-provider, kubelet/NODE (each worker's kubelet, e.g.
+kubelet/kubedesk-worker2) and — once it exists — kube-scheduler.
 
 Flags:
   -f, --follow        keep printing new lines until Ctrl-C

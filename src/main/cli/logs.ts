@@ -72,7 +72,8 @@ export async function runLogs(argv: string[], io: CliIO): Promise<number> {
   const available = [
     ...new Set([...KNOWN_COMPONENTS, CONTROL_PLANE_COMPONENT, ...loggedComponents(dir)])
   ].sort()
-  const component = positionals[0]
+  // `kubelet/<node>`, as Kubernetes users name a node's kubelet, is the file `kubelet-<node>`.
+  const component = positionals[0]?.replace(/^kubelet\//, 'kubelet-')
   if (component === undefined) {
     throw new UsageError(`logs needs a COMPONENT, one of: ${available.join(', ')}`, COMMAND)
   }

@@ -10,6 +10,8 @@ import { PassThrough, type Readable } from 'node:stream'
 export interface ContainerLogOptions {
   follow?: boolean
   tailLines?: number
+  /** Only output written at or after this Unix time (seconds). */
+  sinceSeconds?: number
 }
 
 /** The container's stdout and stderr as text; with `follow`, until it exits or the stream is destroyed. */
@@ -20,7 +22,10 @@ export async function containerLog(
 ): Promise<Readable> {
   const container = docker.getContainer(id)
   const out = new PassThrough()
-  const tail = opts.tailLines !== undefined ? { tail: opts.tailLines } : {}
+  const tail = {
+    ...(opts.tailLines !== undefined ? { tail: opts.tailLines } : {}),
+    ...(opts.sinceSeconds !== undefined ? { since: opts.sinceSeconds } : {})
+  }
   if (!opts.follow) {
     const raw = await container.logs({ follow: false, stdout: true, stderr: true, ...tail })
     const source = new PassThrough()

@@ -52,6 +52,7 @@ import {
   pingDocker
 } from './docker-engine'
 import { containerLog, type ContainerLogOptions } from './container-log'
+import { createKubeletLogCollector } from './kubelet-log-collector'
 import { ensureNodeImage } from './node-image'
 
 /** Labels on node containers (besides CLUSTER_LABEL and LABELS.node). */
@@ -99,6 +100,7 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
   let network: ClusterNetwork | undefined
   let image: string | undefined
   const lock = createKeyedLock()
+  const kubeletLogs = createKubeletLogCollector(docker, dataDir, log)
 
   const call = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -227,6 +229,7 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
         if (!isNotModified(err)) throw err
       }
     })
+    kubeletLogs.follow(node.name, info.Id)
     log.info('node started', { node: node.name, address: node.address })
   }
 
@@ -241,6 +244,7 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
     const existing = await inspectNode(name)
     if (existing?.State.Running && !existing.State.Paused) {
       await refreshAdopted(existing, launch)
+      kubeletLogs.follow(name, existing.Id)
       log.info('node adopted', { node: name, container: existing.Id.slice(0, 12) })
       return toProviderNode(existing)
     }
@@ -284,6 +288,7 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
           await container.remove({ force: true }).catch(() => undefined)
           throw err
         }
+        kubeletLogs.follow(name, container.id)
         log.info('node created', { node: name, address, container: container.id.slice(0, 12) })
         return toProviderNode(await container.inspect())
       } catch (err) {
@@ -405,6 +410,7 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
     start: (name, launch) => lock(name, () => start(name, launch)),
     remove: (name) => lock(name, () => remove(name)),
     detach: async () => {
+      kubeletLogs.close()
       log.info('control plane detaching; node containers keep running')
     },
     logs
