@@ -42,6 +42,7 @@ import type { NodeProvider, NodeProviderName } from './nodes/types'
 import { NodeManager, type NodeManagerOptions } from './nodes/node-manager'
 import { createNodeProvider } from './nodes/create-provider'
 import { startNodeLifecycleController } from './controllers/node-lifecycle-controller'
+import { startScheduler, type Scheduler } from './scheduler/scheduler'
 import { issueKubeletServingCert } from './apiserver/pki'
 import type { NodeActionRequest } from './control-socket'
 import { NodeActionError } from './control-socket'
@@ -50,6 +51,8 @@ export type { NodeProviderName } from './nodes/types'
 
 /** The node provider's component name in logs. */
 export const NODE_PROVIDER_COMPONENT = 'node-provider'
+/** The scheduler's component name. */
+export const SCHEDULER_COMPONENT = 'kube-scheduler'
 /** The controller manager's component name (the node lifecycle check runs in it). */
 export const CONTROLLER_MANAGER_COMPONENT = 'kube-controller-manager'
 
@@ -147,6 +150,8 @@ export class ControlPlane {
   private apiServerHost = '127.0.0.1'
   private nodes?: NodeManager
   private stopNodeLifecycle?: () => void
+  private scheduler?: Scheduler
+  private schedulerLog?: ComponentLog
   private starting?: Promise<void>
   private stopping?: Promise<void>
 
@@ -214,7 +219,13 @@ export class ControlPlane {
       dataDir: o.dataDir,
       startedAt: (this.startedAt ?? new Date()).toISOString(),
       store: { backend: o.store, revision, compactRevision, location },
-      components: [store, apiServer],
+      components: [
+        store,
+        apiServer,
+        ...(this.scheduler
+          ? [{ name: SCHEDULER_COMPONENT, state: 'running' as const, message: 'default-scheduler' }]
+          : [])
+      ],
       apiServerUrl: this.apiServer?.url,
       uiUrl: this.uiUrl,
       ...(this.provider
@@ -296,6 +307,7 @@ export class ControlPlane {
     await this.prepareNodeProvider()
     await this.serveApi()
     await this.writeKubeconfigs()
+    this.startScheduler()
     await this.startNodes()
 
     this.socket = await startControlSocket(this.paths.socket, {
@@ -368,6 +380,20 @@ export class ControlPlane {
       this.progress('nodes', message)
     })
     this.apiServerHost = apiServerHost
+  }
+
+  /** kube-scheduler: binds pending pods to nodes (src/main/scheduler). */
+  private startScheduler(): void {
+    const log = (this.schedulerLog = createComponentLog(this.options.dataDir, SCHEDULER_COMPONENT))
+    this.scheduler = startScheduler({
+      client: this.apiServer!.clientFor(
+        { username: 'system:kube-scheduler', groups: ['system:authenticated'] },
+        'default-scheduler'
+      ),
+      log
+    })
+    log.info('scheduler started')
+    this.progress(SCHEDULER_COMPONENT, 'scheduling pods onto nodes')
   }
 
   /** The node lifecycle check, the control-plane Node and the wanted workers. */
@@ -518,6 +544,8 @@ export class ControlPlane {
     }
     this.stopNodeLifecycle?.()
     this.stopNodeLifecycle = undefined
+    this.scheduler?.stop()
+    this.scheduler = undefined
     if (this.nodes) {
       await this.nodes.stop()
       this.nodes = undefined
@@ -562,6 +590,7 @@ export class ControlPlane {
     this.apiServerLog?.close()
     this.providerLog?.close()
     this.controllerLog?.close()
+    this.schedulerLog?.close()
   }
 }
 

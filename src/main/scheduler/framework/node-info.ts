@@ -1,0 +1,182 @@
+/**
+ * What the scheduler knows about a node and a pod, precomputed once: resource requests in
+ * integer units (milli-CPU, bytes), host ports, and the pods a node already runs.
+ */
+import type { Container, Node, Pod } from 'kubernetes-types/core/v1'
+import { parseQuantity } from '../../apiserver/admission/shape'
+import { podKey } from './types'
+
+/** Requested or allocatable amounts: cpu in millicores, memory and storage in bytes. */
+export interface Resources {
+  milliCpu: number
+  memory: number
+  ephemeralStorage: number
+  /** Extended resources (`nvidia.com/gpu` …) by name. */
+  scalar: Record<string, number>
+}
+
+/** kube-scheduler's defaults for best-effort pods when scoring (not filtering). */
+export const DEFAULT_MILLI_CPU_REQUEST = 100
+/** 200 MiB, as kube-scheduler. */
+export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
+
+/** A pod with what the plugins need from it, computed once. */
+export interface PodInfo {
+  pod: Pod
+  key: string
+  namespace: string
+  labels: Record<string, string>
+  requests: Resources
+  /** Requests with the best-effort defaults filled in, for scoring. */
+  nonZero: { milliCpu: number; memory: number }
+  /** `protocol/hostIP/hostPort` of each container port with a hostPort. */
+  hostPorts: { protocol: string; hostIP: string; hostPort: number }[]
+  hasRequiredAntiAffinity: boolean
+  /** The extended resources the pod requests (names of `requests.scalar`). */
+  scalarNames: string[]
+}
+
+/** A node and the pods bound (or assumed) to it. */
+export interface NodeInfo {
+  node: Node
+  name: string
+  labels: Record<string, string>
+  allocatable: Resources & { pods: number }
+  requested: Resources
+  nonZeroRequested: { milliCpu: number; memory: number }
+  pods: Map<string, PodInfo>
+  /** How many of `pods` have required anti-affinity terms (lets InterPodAffinity skip nodes). */
+  podsWithRequiredAntiAffinity: number
+}
+
+function emptyResources(): Resources {
+  return { milliCpu: 0, memory: 0, ephemeralStorage: 0, scalar: {} }
+}
+
+function addList(into: Resources, list: Record<string, unknown> | undefined): void {
+  for (const [name, raw] of Object.entries(list ?? {})) {
+    const v = parseQuantity(raw) ?? 0
+    if (name === 'cpu') into.milliCpu += Math.round(v * 1000)
+    else if (name === 'memory') into.memory += v
+    else if (name === 'ephemeral-storage') into.ephemeralStorage += v
+    else if (name !== 'pods') into.scalar[name] = (into.scalar[name] ?? 0) + v
+  }
+}
+
+function maxInto(into: Resources, other: Resources): void {
+  into.milliCpu = Math.max(into.milliCpu, other.milliCpu)
+  into.memory = Math.max(into.memory, other.memory)
+  into.ephemeralStorage = Math.max(into.ephemeralStorage, other.ephemeralStorage)
+  for (const [k, v] of Object.entries(other.scalar))
+    into.scalar[k] = Math.max(into.scalar[k] ?? 0, v)
+}
+
+function containerRequests(c: Container): Resources {
+  const r = emptyResources()
+  // A limit without a request defaults the request (the API server does it too; be safe).
+  addList(r, { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) })
+  return r
+}
+
+/**
+ * A pod's effective request: the sum over containers, at least the largest init container,
+ * plus `spec.overhead` — kube-scheduler's `computePodResourceRequest`.
+ */
+export function podRequests(pod: Pod): Resources {
+  const sum = emptyResources()
+  for (const c of pod.spec?.containers ?? []) {
+    const r = containerRequests(c)
+    sum.milliCpu += r.milliCpu
+    sum.memory += r.memory
+    sum.ephemeralStorage += r.ephemeralStorage
+    for (const [k, v] of Object.entries(r.scalar)) sum.scalar[k] = (sum.scalar[k] ?? 0) + v
+  }
+  for (const c of pod.spec?.initContainers ?? []) maxInto(sum, containerRequests(c))
+  addList(sum, pod.spec?.overhead as Record<string, unknown> | undefined)
+  return sum
+}
+
+/** Precomputes a pod's PodInfo. */
+export function newPodInfo(pod: Pod): PodInfo {
+  const requests = podRequests(pod)
+  const hostPorts: PodInfo['hostPorts'] = []
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (p.hostPort && p.hostPort > 0) {
+        hostPorts.push({
+          protocol: p.protocol ?? 'TCP',
+          hostIP: p.hostIP || '0.0.0.0',
+          hostPort: p.hostPort
+        })
+      }
+    }
+  }
+  return {
+    pod,
+    key: podKey(pod),
+    namespace: pod.metadata?.namespace ?? 'default',
+    labels: pod.metadata?.labels ?? {},
+    requests,
+    nonZero: {
+      milliCpu: requests.milliCpu || DEFAULT_MILLI_CPU_REQUEST,
+      memory: requests.memory || DEFAULT_MEMORY_REQUEST
+    },
+    hostPorts,
+    scalarNames: Object.keys(requests.scalar),
+    hasRequiredAntiAffinity:
+      (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])
+        .length > 0
+  }
+}
+
+/** A NodeInfo with no pods yet. */
+export function newNodeInfo(node: Node): NodeInfo {
+  const alloc = emptyResources()
+  const list = (node.status?.allocatable ?? node.status?.capacity ?? {}) as Record<string, unknown>
+  addList(alloc, list)
+  return {
+    node,
+    name: node.metadata?.name ?? '',
+    labels: node.metadata?.labels ?? {},
+    allocatable: { ...alloc, pods: parseQuantity(list.pods) ?? 110 },
+    requested: emptyResources(),
+    nonZeroRequested: { milliCpu: 0, memory: 0 },
+    pods: new Map(),
+    podsWithRequiredAntiAffinity: 0
+  }
+}
+
+function apply(info: NodeInfo, pod: PodInfo, sign: 1 | -1): void {
+  const r = info.requested
+  r.milliCpu += sign * pod.requests.milliCpu
+  r.memory += sign * pod.requests.memory
+  r.ephemeralStorage += sign * pod.requests.ephemeralStorage
+  for (const [k, v] of Object.entries(pod.requests.scalar))
+    r.scalar[k] = (r.scalar[k] ?? 0) + sign * v
+  info.nonZeroRequested.milliCpu += sign * pod.nonZero.milliCpu
+  info.nonZeroRequested.memory += sign * pod.nonZero.memory
+  if (pod.hasRequiredAntiAffinity) info.podsWithRequiredAntiAffinity += sign
+}
+
+/** Accounts a pod on the node (replacing an earlier version of the same pod). */
+export function addPod(info: NodeInfo, pod: PodInfo): void {
+  removePod(info, pod.key)
+  info.pods.set(pod.key, pod)
+  apply(info, pod, 1)
+}
+
+/** Stops accounting a pod on the node; false when it was not there. */
+export function removePod(info: NodeInfo, key: string): boolean {
+  const old = info.pods.get(key)
+  if (!old) return false
+  info.pods.delete(key)
+  apply(info, old, -1)
+  return true
+}
+
+/** A NodeInfo for a changed Node object that keeps the pods already accounted. */
+export function replaceNode(info: NodeInfo, node: Node): NodeInfo {
+  const next = newNodeInfo(node)
+  for (const p of info.pods.values()) addPod(next, p)
+  return next
+}
