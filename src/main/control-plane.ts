@@ -43,6 +43,7 @@ import { NodeManager, type NodeManagerOptions } from './nodes/node-manager'
 import { createNodeProvider } from './nodes/create-provider'
 import { startNodeLifecycleController } from './controllers/node-lifecycle-controller'
 import { startScheduler, type Scheduler } from './scheduler/scheduler'
+import { startControllerManager, type ControllerManager } from './controllers/controller-manager'
 import { issueKubeletServingCert } from './apiserver/pki'
 import type { NodeActionRequest } from './control-socket'
 import { NodeActionError } from './control-socket'
@@ -151,6 +152,7 @@ export class ControlPlane {
   private nodes?: NodeManager
   private stopNodeLifecycle?: () => void
   private scheduler?: Scheduler
+  private controllerManager?: ControllerManager
   private schedulerLog?: ComponentLog
   private starting?: Promise<void>
   private stopping?: Promise<void>
@@ -224,6 +226,15 @@ export class ControlPlane {
         apiServer,
         ...(this.scheduler
           ? [{ name: SCHEDULER_COMPONENT, state: 'running' as const, message: 'default-scheduler' }]
+          : []),
+        ...(this.controllerManager
+          ? [
+              {
+                name: CONTROLLER_MANAGER_COMPONENT,
+                state: 'running' as const,
+                message: 'node-lifecycle, replicaset, deployment'
+              }
+            ]
           : [])
       ],
       apiServerUrl: this.apiServer?.url,
@@ -308,6 +319,7 @@ export class ControlPlane {
     await this.serveApi()
     await this.writeKubeconfigs()
     this.startScheduler()
+    this.startControllers()
     await this.startNodes()
 
     this.socket = await startControlSocket(this.paths.socket, {
@@ -396,23 +408,34 @@ export class ControlPlane {
     this.progress(SCHEDULER_COMPONENT, 'scheduling pods onto nodes')
   }
 
-  /** The node lifecycle check, the control-plane Node and the wanted workers. */
+  /** kube-controller-manager: the node lifecycle check, ReplicaSets and Deployments. */
+  private startControllers(): void {
+    const o = this.options
+    const log = (this.controllerLog = createComponentLog(o.dataDir, CONTROLLER_MANAGER_COMPONENT))
+    const client = this.apiServer!.clientFor(
+      { username: 'system:kube-controller-manager', groups: ['system:authenticated'] },
+      'kube-controller-manager'
+    )
+    this.stopNodeLifecycle = startNodeLifecycleController({
+      client,
+      log,
+      gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds
+    })
+    this.controllerManager = startControllerManager({ client, log })
+    log.info('controller manager started', {
+      controllers: ['node-lifecycle', 'replicaset', 'deployment']
+    })
+    this.progress(
+      CONTROLLER_MANAGER_COMPONENT,
+      'node lifecycle, replicaset and deployment controllers'
+    )
+  }
+
+  /** The control-plane Node and the wanted workers. */
   private async startNodes(): Promise<void> {
     const o = this.options
     const server = this.apiServer!
     const launched = this.launched!
-    const controllerLog = (this.controllerLog = createComponentLog(
-      o.dataDir,
-      CONTROLLER_MANAGER_COMPONENT
-    ))
-    this.stopNodeLifecycle = startNodeLifecycleController({
-      client: server.clientFor(
-        { username: 'system:kube-controller-manager', groups: ['system:authenticated'] },
-        'kube-controller-manager'
-      ),
-      log: controllerLog,
-      gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds
-    })
     const { startInProcessKubelet } = await import('./nodes/in-process-kubelet')
     this.nodes = new NodeManager({
       dataDir: o.dataDir,
@@ -546,6 +569,10 @@ export class ControlPlane {
     this.stopNodeLifecycle = undefined
     this.scheduler?.stop()
     this.scheduler = undefined
+    await this.controllerManager?.stop().catch((err: unknown) => {
+      this.controllerLog?.error('stopping the controllers failed', { err })
+    })
+    this.controllerManager = undefined
     if (this.nodes) {
       await this.nodes.stop()
       this.nodes = undefined

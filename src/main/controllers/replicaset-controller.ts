@@ -1,0 +1,388 @@
+/**
+ * The ReplicaSet controller (kube-controller-manager's `pkg/controller/replicaset`): keeps
+ * `spec.replicas` pods matching `spec.selector` and owned by the ReplicaSet through a
+ * controller owner reference. Orphans that match are adopted, owned pods that stop matching are
+ * released; missing pods are created from `spec.template` in slow-start batches (1, 2, 4…),
+ * surplus ones deleted unscheduled/pending/not-ready/newest first. Expectations keep a stale
+ * cache from creating or deleting twice. Status counts replicas, fully labelled, ready and
+ * available pods.
+ */
+import type { Pod } from 'kubernetes-types/core/v1'
+import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1'
+import type { ApiClient } from '../apiserver/client'
+import type { KubeObject } from '../apiserver/types'
+import { labelSelectorFromObject, type LabelSelector } from '../apiserver/selectors/label-selector'
+import type { ComponentLog } from '../observe/component-log'
+import { getControllerOf, newControllerRef } from './shared/controller-ref'
+import { createEventRecorder, type EventRecorder } from './shared/event-recorder'
+import { createExpectations } from './shared/expectations'
+import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
+import { keyOf, splitKey, type Informer } from './shared/informer'
+import {
+  compareForDeletion,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  slowStartBatch
+} from './shared/pod-utils'
+import { runWorkers } from './shared/run-workers'
+import { createWorkQueue } from './shared/work-queue'
+
+type RS = ReplicaSet & KubeObject
+type PodObj = Pod & KubeObject
+
+/** The resource types the controller reads and writes. */
+export const REPLICASET_TYPE = { apiVersion: 'apps/v1', kind: 'ReplicaSet' }
+export const POD_TYPE = { apiVersion: 'v1', kind: 'Pod' }
+
+/** Kubernetes' cap on pods created or deleted by one sync (`BurstReplicas`). */
+const BURST_REPLICAS = 500
+const COMPONENT = 'replicaset-controller'
+
+/** Options of the controller. */
+export interface ReplicaSetControllerOptions {
+  client: ApiClient
+  log: ComponentLog
+  /** Shared informers (the controller manager's); a private factory is made when absent. */
+  informers?: InformerFactory
+  /** Concurrent syncs (default 5, as `--concurrent-replicaset-syncs`). */
+  workers?: number
+}
+
+/** A running controller. */
+export interface RunningController {
+  /** Stops the workers (and the informers when they were the controller's own). */
+  stop(): Promise<void>
+}
+
+/** Index of pods by the uid of their controller. */
+export const CONTROLLER_UID_INDEX = 'controllerUid'
+const byControllerUid = (pod: KubeObject): string[] => {
+  const ref = getControllerOf(pod)
+  return ref ? [ref.uid] : []
+}
+
+/** Starts the controller: informers (if not shared), handlers, workers. */
+export function startReplicaSetController(o: ReplicaSetControllerOptions): RunningController {
+  const own = !o.informers
+  const informers = o.informers ?? createInformerFactory(o.client, { log: o.log })
+  const rsInformer = informers.informerFor<RS>(REPLICASET_TYPE)
+  const podInformer = informers.informerFor<PodObj>(POD_TYPE, {
+    [CONTROLLER_UID_INDEX]: byControllerUid
+  })
+  const queue = createWorkQueue()
+  const expectations = createExpectations()
+  const recorder = createEventRecorder(o.client, COMPONENT, o.log)
+  const enqueue = (rs: KubeObject): void => queue.add(keyOf(rs))
+
+  // The ReplicaSet controlling `pod`, when the cache has it with the same uid.
+  const ownerOf = (pod: PodObj): RS | undefined => {
+    const ref = getControllerOf(pod)
+    if (!ref || ref.kind !== 'ReplicaSet') return undefined
+    const rs = rsInformer.store.get(`${pod.metadata.namespace}/${ref.name}`)
+    return rs && rs.metadata.uid === ref.uid ? rs : undefined
+  }
+  const matchingSets = (pod: PodObj): RS[] =>
+    rsInformer.store
+      .byIndex('namespace', pod.metadata.namespace ?? '')
+      .filter((rs) => safeSelector(rs)?.matches(pod.metadata.labels) ?? false)
+
+  const offs = [
+    rsInformer.on('add', (_, rs) => enqueue(rs)),
+    rsInformer.on('update', (_, rs) => enqueue(rs)),
+    rsInformer.on('delete', (_, rs) => {
+      expectations.delete(keyOf(rs))
+      enqueue(rs)
+    }),
+    podInformer.on('add', (_, pod) => {
+      const owner = ownerOf(pod)
+      if (owner) {
+        expectations.creationObserved(keyOf(owner))
+        enqueue(owner)
+      } else if (!getControllerOf(pod)) matchingSets(pod).forEach(enqueue)
+    }),
+    podInformer.on('update', (old, pod) => {
+      if (old === pod) return // resync: the ReplicaSets resync themselves
+      const oldOwner = old && ownerOf(old)
+      const owner = ownerOf(pod)
+      if (pod.metadata.deletionTimestamp && owner) {
+        expectations.deletionObserved(keyOf(owner), keyOf(pod))
+      }
+      if (oldOwner && oldOwner !== owner) enqueue(oldOwner)
+      if (owner) enqueue(owner)
+      else if (!getControllerOf(pod)) matchingSets(pod).forEach(enqueue)
+    }),
+    podInformer.on('delete', (old, pod) => {
+      const owner = ownerOf(old ?? pod)
+      if (!owner) return
+      expectations.deletionObserved(keyOf(owner), keyOf(pod))
+      enqueue(owner)
+    })
+  ]
+
+  const ctx: SyncContext = { o, rsInformer, podInformer, expectations, recorder, queue }
+  let workersDone: Promise<void> | undefined
+  let stopped = false
+  const ready = informers.start().then(() => {
+    if (stopped) return
+    o.log.info('replicaset controller started')
+    workersDone = runWorkers(
+      queue,
+      o.workers ?? 5,
+      (key) => syncReplicaSet(ctx, key),
+      o.log,
+      'ReplicaSet'
+    )
+  })
+  ready.catch((err: unknown) =>
+    o.log.error('replicaset controller failed to start', { err: String(err) })
+  )
+  return {
+    async stop() {
+      stopped = true
+      offs.forEach((off) => off())
+      queue.shutDown()
+      if (own) informers.stop()
+      await workersDone
+      await recorder.flush()
+    }
+  }
+}
+
+interface SyncContext {
+  o: ReplicaSetControllerOptions
+  rsInformer: Informer<RS>
+  podInformer: Informer<PodObj>
+  expectations: ReturnType<typeof createExpectations>
+  recorder: EventRecorder
+  queue: ReturnType<typeof createWorkQueue>
+}
+
+function safeSelector(rs: RS): LabelSelector | undefined {
+  try {
+    return labelSelectorFromObject(rs.spec?.selector)
+  } catch {
+    return undefined
+  }
+}
+
+/** One reconciliation of the ReplicaSet stored under `key`. */
+async function syncReplicaSet(ctx: SyncContext, key: string): Promise<void> {
+  const { o, rsInformer, expectations } = ctx
+  const rs = rsInformer.store.get(key)
+  if (!rs) {
+    expectations.delete(key)
+    return
+  }
+  const selector = safeSelector(rs)
+  if (!selector) {
+    o.log.warn('replicaset has an invalid selector', { replicaset: key })
+    return
+  }
+  const needsSync = expectations.satisfied(key)
+  const pods = await claimPods(ctx, rs, selector)
+  const active = pods.filter(isPodActive)
+  let manageError: unknown
+  if (needsSync && !rs.metadata.deletionTimestamp) {
+    try {
+      await manageReplicas(ctx, rs, key, active)
+    } catch (err) {
+      manageError = err
+    }
+  }
+  await updateStatus(ctx, rs, active)
+  if (manageError) throw manageError
+}
+
+/**
+ * `ClaimPods`: the ReplicaSet's own pods that still match, plus orphans it adopts; owned pods
+ * that no longer match are released.
+ */
+async function claimPods(ctx: SyncContext, rs: RS, selector: LabelSelector): Promise<PodObj[]> {
+  const { o, podInformer } = ctx
+  const uid = rs.metadata.uid
+  const claimed: PodObj[] = []
+  let fresh: boolean | undefined
+  // Adoption needs a live ReplicaSet: Kubernetes re-reads it, bypassing the cache, once per sync.
+  const canAdopt = async (): Promise<boolean> => {
+    if (fresh !== undefined) return fresh
+    try {
+      const live = await o.client.get<RS>(REPLICASET_TYPE, rs.metadata.namespace, rs.metadata.name!)
+      fresh = live.metadata.uid === uid && !live.metadata.deletionTimestamp
+    } catch {
+      fresh = false
+    }
+    return fresh
+  }
+  for (const pod of podInformer.store.byIndex('namespace', rs.metadata.namespace ?? '')) {
+    const ref = getControllerOf(pod)
+    const matches = selector.matches(pod.metadata.labels)
+    if (ref) {
+      if (ref.uid !== uid) continue
+      if (matches) claimed.push(pod)
+      else if (!rs.metadata.deletionTimestamp) await release(ctx, rs, pod)
+      continue
+    }
+    if (!matches || pod.metadata.deletionTimestamp || rs.metadata.deletionTimestamp) continue
+    if (!(await canAdopt())) continue
+    const adopted = await adopt(ctx, rs, pod)
+    if (adopted) claimed.push(adopted)
+  }
+  return claimed
+}
+
+async function adopt(ctx: SyncContext, rs: RS, pod: PodObj): Promise<PodObj | undefined> {
+  try {
+    const refs = [...(pod.metadata.ownerReferences ?? []), newControllerRef(rs)]
+    // resourceVersion makes the patch fail (409) if the pod changed since the cache saw it.
+    return await ctx.o.client.patch<PodObj>(
+      POD_TYPE,
+      pod.metadata.namespace,
+      pod.metadata.name!,
+      'merge',
+      {
+        metadata: { ownerReferences: refs, resourceVersion: pod.metadata.resourceVersion }
+      }
+    )
+  } catch (err) {
+    ctx.o.log.info('could not adopt pod', { pod: keyOf(pod), err: String(err) })
+    return undefined
+  }
+}
+
+async function release(ctx: SyncContext, rs: RS, pod: PodObj): Promise<void> {
+  const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid)
+  try {
+    await ctx.o.client.patch(POD_TYPE, pod.metadata.namespace, pod.metadata.name!, 'merge', {
+      metadata: {
+        ownerReferences: refs.length > 0 ? refs : null,
+        resourceVersion: pod.metadata.resourceVersion
+      }
+    })
+  } catch (err) {
+    ctx.o.log.info('could not release pod', { pod: keyOf(pod), err: String(err) })
+  }
+}
+
+/** Creates or deletes pods so that `active` reaches `spec.replicas`. */
+async function manageReplicas(
+  ctx: SyncContext,
+  rs: RS,
+  key: string,
+  active: PodObj[]
+): Promise<void> {
+  const { o, expectations, recorder } = ctx
+  const diff = active.length - (rs.spec?.replicas ?? 1)
+  if (diff < 0) {
+    const count = Math.min(-diff, BURST_REPLICAS)
+    expectations.expectCreations(key, count)
+    const { attempted, error } = await slowStartBatch(count, 1, async () => {
+      try {
+        const pod = await o.client.create<PodObj>(podFromTemplate(rs))
+        recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`)
+      } catch (err) {
+        // A failed create will never be observed.
+        expectations.creationObserved(key)
+        recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${messageOf(err)}`)
+        throw err
+      }
+    })
+    // Batches never started will not be observed either.
+    for (let i = attempted; i < count; i++) expectations.creationObserved(key)
+    if (error) throw error
+  } else if (diff > 0) {
+    const count = Math.min(diff, BURST_REPLICAS)
+    const victims = [...active].sort(compareForDeletion).slice(0, count)
+    expectations.expectDeletions(
+      key,
+      victims.map((p) => keyOf(p))
+    )
+    const results = await Promise.allSettled(
+      victims.map(async (pod) => {
+        try {
+          await o.client.delete(POD_TYPE, pod.metadata.namespace, pod.metadata.name!)
+          recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`)
+        } catch (err) {
+          expectations.deletionObserved(key, keyOf(pod))
+          if ((err as { code?: number }).code === 404) return
+          recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${messageOf(err)}`)
+          throw err
+        }
+      })
+    )
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) throw failed.reason
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** A pod as `spec.template` describes it, named `<rs>-<random>` and controlled by `rs`. */
+export function podFromTemplate(rs: RS): PodObj {
+  const template = structuredClone(rs.spec?.template ?? {})
+  const meta = template.metadata ?? {}
+  // The in-process client takes objects as they are: absent fields must be absent, not undefined.
+  const metadata: PodObj['metadata'] = {
+    generateName: `${rs.metadata.name}-`,
+    namespace: rs.metadata.namespace,
+    ownerReferences: [newControllerRef(rs)]
+  }
+  if (meta.labels) metadata.labels = meta.labels
+  if (meta.annotations) metadata.annotations = meta.annotations
+  if (meta.finalizers) metadata.finalizers = meta.finalizers
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata,
+    spec: template.spec!
+  }
+}
+
+/** Computes status from the claimed pods and writes it when it changed. */
+async function updateStatus(ctx: SyncContext, rs: RS, active: PodObj[]): Promise<void> {
+  const minReady = rs.spec?.minReadySeconds ?? 0
+  const now = Date.now()
+  const templateLabels = rs.spec?.template?.metadata?.labels ?? {}
+  const fully = active.filter((p) =>
+    Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)
+  )
+  const ready = active.filter(isPodReady)
+  const available = active.filter((p) => isPodAvailable(p, minReady, now))
+  const want: ReplicaSetStatus = {
+    ...rs.status,
+    replicas: active.length,
+    fullyLabeledReplicas: fully.length,
+    readyReplicas: ready.length,
+    availableReplicas: available.length,
+    observedGeneration: rs.metadata.generation
+  }
+  // A pod ready but not yet available for minReadySeconds needs another look later.
+  if (minReady > 0 && ready.length > available.length) {
+    ctx.queue.addAfter(keyOf(rs), minReady * 1000 + 100)
+  }
+  const cur: ReplicaSetStatus = rs.status ?? ({} as ReplicaSetStatus)
+  const fields = [
+    'replicas',
+    'fullyLabeledReplicas',
+    'readyReplicas',
+    'availableReplicas',
+    'observedGeneration'
+  ] as const
+  if (fields.every((f) => (cur[f] ?? 0) === (want[f] ?? 0))) return
+  // Zero counts are omitted, as Kubernetes' omitempty fields are (`replicas` always shows).
+  const patch: Record<string, unknown> = {}
+  for (const f of fields) patch[f] = f === 'replicas' || want[f] ? want[f] : null
+  const { namespace, name } = splitKey(keyOf(rs))
+  await ctx.o.client.patch(
+    REPLICASET_TYPE,
+    namespace,
+    name,
+    'merge',
+    { status: patch },
+    {
+      subresource: 'status'
+    }
+  )
+}
