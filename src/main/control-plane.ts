@@ -41,21 +41,15 @@ import { KUBEDESK_VERSION } from './version'
 import type { NodeProvider, NodeProviderName } from './nodes/types'
 import { NodeManager, type NodeManagerOptions } from './nodes/node-manager'
 import { createNodeProvider } from './nodes/create-provider'
-import { startNodeLifecycleController } from './controllers/node-lifecycle-controller'
-import { startScheduler, type Scheduler } from './scheduler/scheduler'
-import { startControllerManager, type ControllerManager } from './controllers/controller-manager'
+import { startKubeComponents, type KubeComponents } from './kube-components'
 import { issueKubeletServingCert } from './apiserver/pki'
-import type { NodeActionRequest } from './control-socket'
-import { NodeActionError } from './control-socket'
+import { NodeActionError, type NodeActionRequest } from './control-socket'
 
 export type { NodeProviderName } from './nodes/types'
 
 /** The node provider's component name in logs. */
 export const NODE_PROVIDER_COMPONENT = 'node-provider'
-/** The scheduler's component name. */
-export const SCHEDULER_COMPONENT = 'kube-scheduler'
-/** The controller manager's component name (the node lifecycle check runs in it). */
-export const CONTROLLER_MANAGER_COMPONENT = 'kube-controller-manager'
+export { CONTROLLER_MANAGER_COMPONENT, SCHEDULER_COMPONENT } from './kube-components'
 
 /** A step of start-up that finished, for a progress display. */
 export interface ProgressEvent {
@@ -147,13 +141,9 @@ export class ControlPlane {
   private provider?: NodeProvider
   private providerReason = ''
   private providerLog?: ComponentLog
-  private controllerLog?: ComponentLog
   private apiServerHost = '127.0.0.1'
   private nodes?: NodeManager
-  private stopNodeLifecycle?: () => void
-  private scheduler?: Scheduler
-  private controllerManager?: ControllerManager
-  private schedulerLog?: ComponentLog
+  private components?: KubeComponents
   private starting?: Promise<void>
   private stopping?: Promise<void>
 
@@ -221,22 +211,7 @@ export class ControlPlane {
       dataDir: o.dataDir,
       startedAt: (this.startedAt ?? new Date()).toISOString(),
       store: { backend: o.store, revision, compactRevision, location },
-      components: [
-        store,
-        apiServer,
-        ...(this.scheduler
-          ? [{ name: SCHEDULER_COMPONENT, state: 'running' as const, message: 'default-scheduler' }]
-          : []),
-        ...(this.controllerManager
-          ? [
-              {
-                name: CONTROLLER_MANAGER_COMPONENT,
-                state: 'running' as const,
-                message: 'node-lifecycle, replicaset, deployment'
-              }
-            ]
-          : [])
-      ],
+      components: [store, apiServer, ...(this.components?.statuses() ?? [])],
       apiServerUrl: this.apiServer?.url,
       uiUrl: this.uiUrl,
       ...(this.provider
@@ -318,8 +293,12 @@ export class ControlPlane {
     await this.prepareNodeProvider()
     await this.serveApi()
     await this.writeKubeconfigs()
-    this.startScheduler()
-    this.startControllers()
+    this.components = startKubeComponents({
+      dataDir: o.dataDir,
+      server: this.apiServer!,
+      nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriodSeconds,
+      progress: (component, message) => this.progress(component, message)
+    })
     await this.startNodes()
 
     this.socket = await startControlSocket(this.paths.socket, {
@@ -392,43 +371,6 @@ export class ControlPlane {
       this.progress('nodes', message)
     })
     this.apiServerHost = apiServerHost
-  }
-
-  /** kube-scheduler: binds pending pods to nodes (src/main/scheduler). */
-  private startScheduler(): void {
-    const log = (this.schedulerLog = createComponentLog(this.options.dataDir, SCHEDULER_COMPONENT))
-    this.scheduler = startScheduler({
-      client: this.apiServer!.clientFor(
-        { username: 'system:kube-scheduler', groups: ['system:authenticated'] },
-        'default-scheduler'
-      ),
-      log
-    })
-    log.info('scheduler started')
-    this.progress(SCHEDULER_COMPONENT, 'scheduling pods onto nodes')
-  }
-
-  /** kube-controller-manager: the node lifecycle check, ReplicaSets and Deployments. */
-  private startControllers(): void {
-    const o = this.options
-    const log = (this.controllerLog = createComponentLog(o.dataDir, CONTROLLER_MANAGER_COMPONENT))
-    const client = this.apiServer!.clientFor(
-      { username: 'system:kube-controller-manager', groups: ['system:authenticated'] },
-      'kube-controller-manager'
-    )
-    this.stopNodeLifecycle = startNodeLifecycleController({
-      client,
-      log,
-      gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds
-    })
-    this.controllerManager = startControllerManager({ client, log })
-    log.info('controller manager started', {
-      controllers: ['node-lifecycle', 'replicaset', 'deployment']
-    })
-    this.progress(
-      CONTROLLER_MANAGER_COMPONENT,
-      'node lifecycle, replicaset and deployment controllers'
-    )
   }
 
   /** The control-plane Node and the wanted workers. */
@@ -565,14 +507,8 @@ export class ControlPlane {
       await this.socket.close().catch(() => undefined)
       this.socket = undefined
     }
-    this.stopNodeLifecycle?.()
-    this.stopNodeLifecycle = undefined
-    this.scheduler?.stop()
-    this.scheduler = undefined
-    await this.controllerManager?.stop().catch((err: unknown) => {
-      this.controllerLog?.error('stopping the controllers failed', { err })
-    })
-    this.controllerManager = undefined
+    await this.components?.stop()
+    this.components = undefined
     if (this.nodes) {
       await this.nodes.stop()
       this.nodes = undefined
@@ -616,8 +552,6 @@ export class ControlPlane {
     this.storeLog?.close()
     this.apiServerLog?.close()
     this.providerLog?.close()
-    this.controllerLog?.close()
-    this.schedulerLog?.close()
   }
 }
 
