@@ -14,7 +14,7 @@ import {
 } from '../../src/main/nodes/docker/docker-provider'
 import { pingDocker } from '../../src/main/nodes/docker/docker-engine'
 import { kubeletConfigFile, nodeStateDir } from '../../src/main/nodes/kubelet-config-file'
-import { NodeProviderError } from '../../src/main/nodes/types'
+import { NodeProviderError, type KubeletLaunch } from '../../src/main/nodes/types'
 import { fakeLaunch, memoryLog, waitFor, writeFakeAgent } from './fixtures'
 
 const id = randomBytes(4).toString('hex')
@@ -189,16 +189,37 @@ describe('docker node provider', () => {
   it('create adopts a running node: same container, no restart', async (ctx) => {
     if (skipReason) ctx.skip()
     const before = await inspect(nodeB)
-    const launch = fakeLaunch()
     const node = await createDockerProvider({ dataDir, log, agentBundle, network, docker }).create(
       nodeB,
       large,
-      launch
+      fakeLaunch()
     )
     expect(node.id).toBe(before.Id)
     expect(node.state).toBe('running')
     expect((await inspect(nodeB)).State.StartedAt).toBe(before.State.StartedAt)
-    expect(launch.made).toHaveLength(0)
+  })
+
+  it('restarts only the kubelet of an adopted node that could no longer reach the API server', async (ctx) => {
+    if (skipReason) ctx.skip()
+    const before = await inspect(nodeB)
+    const moved: KubeletLaunch = {
+      ...fakeLaunch(),
+      config: async (node) => {
+        const config = await fakeLaunch().config(node)
+        return { ...config, apiServer: { ...config.apiServer!, url: 'https://127.0.0.1:7443' } }
+      }
+    }
+    const node = await createDockerProvider({ dataDir, log, agentBundle, network, docker }).create(
+      nodeB,
+      large,
+      moved
+    )
+    expect(node.id).toBe(before.Id)
+    const after = await inspect(nodeB)
+    expect(after.State.Running).toBe(true)
+    expect(after.State.StartedAt).not.toBe(before.State.StartedAt)
+    const written = JSON.parse(readFileSync(kubeletConfigFile(dataDir, nodeB), 'utf8'))
+    expect(written.apiServer.url).toBe('https://127.0.0.1:7443')
   })
 
   it('create starts a stopped node with its old address', async (ctx) => {

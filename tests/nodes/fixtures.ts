@@ -51,7 +51,7 @@ export function fakeLaunch(labels: Record<string, string> = {}): KubeletLaunch &
     config: async ({ name, size, address }: { name: string; size: NodeSize; address: string }) => {
       const config: KubeletConfig = {
         nodeName: name,
-        apiServer: { url: 'https://127.0.0.1:6443', caCert: 'CA', token: `token-${made.length}` },
+        apiServer: { url: 'https://127.0.0.1:6443', caCert: 'CA', token: `token-${name}` },
         runtime: 'fake',
         capacity: { cpu: String(size.cpu), memory: String(size.memoryBytes), pods: '110' },
         labels,
