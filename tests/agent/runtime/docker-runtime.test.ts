@@ -102,12 +102,9 @@ describe.skipIf(!available)('docker runtime', () => {
       )
       return r.stdout.includes('pong') && r.stdout
     })
+    // The reply crossed from one pod's network namespace to the other's by pod IP. (Whether the
+    // one-shot `nc -l` also printed the ping depends on which side closes first: not asserted.)
     expect(reply.trim()).toBe('pong')
-    const heard = await waitFor('the server to log the ping', async () => {
-      const text = await readAll(await runtime.containerLogs(listener, {}))
-      return text.includes('ping') && text
-    })
-    expect(heard).toBe('ping\n')
   })
 
   it('applies memory and CPU limits, mounts and dockershim names', async () => {
