@@ -9,7 +9,6 @@ import type { Pod } from 'kubernetes-types/core/v1'
 import { ApiError } from '../apiserver/api-errors'
 import type { ApiClient } from '../apiserver/client'
 import type { KubeObject } from '../apiserver/types'
-import { labelSelectorFromObject, type LabelSelector } from '../apiserver/selectors/label-selector'
 import type { ComponentLog } from '../observe/component-log'
 import {
   byCreation,
@@ -36,12 +35,17 @@ import {
   rolloutRolling,
   type RolloutOps
 } from './deployment/rollout'
-import { CONTROLLER_UID_INDEX, type RunningController } from './replicaset-controller'
-import { getControllerOf, newControllerRef } from './shared/controller-ref'
+import { startController, type RunningController } from './shared/run-workers'
+import {
+  CONTROLLER_UID_INDEX,
+  controllerUidOf,
+  getControllerOf,
+  newControllerRef,
+  specSelector
+} from './shared/controller-ref'
 import { createEventRecorder, type EventRecorder } from './shared/event-recorder'
 import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
 import { keyOf, type Informer } from './shared/informer'
-import { runWorkers } from './shared/run-workers'
 import { createWorkQueue, type WorkQueue } from './shared/work-queue'
 
 type PodObj = Pod & KubeObject
@@ -70,26 +74,15 @@ interface Ctx {
   queue: WorkQueue
 }
 
-const byUid = (pod: KubeObject): string[] => {
-  const ref = getControllerOf(pod)
-  return ref ? [ref.uid] : []
-}
-
-function selectorOf(obj: DeploymentObj): LabelSelector | undefined {
-  try {
-    return labelSelectorFromObject(obj.spec?.selector)
-  } catch {
-    return undefined
-  }
-}
-
 /** Starts the controller: informers (if not shared), handlers, workers. */
 export function startDeploymentController(o: DeploymentControllerOptions): RunningController {
   const own = !o.informers
   const informers = o.informers ?? createInformerFactory(o.client, { log: o.log })
   const dInformer = informers.informerFor<DeploymentObj>(DEPLOYMENT_TYPE)
   const rsInformer = informers.informerFor<ReplicaSetObj>(REPLICASET_TYPE)
-  const podInformer = informers.informerFor<PodObj>(POD_TYPE, { [CONTROLLER_UID_INDEX]: byUid })
+  const podInformer = informers.informerFor<PodObj>(POD_TYPE, {
+    [CONTROLLER_UID_INDEX]: controllerUidOf
+  })
   const queue = createWorkQueue()
   const recorder = createEventRecorder(o.client, COMPONENT, o.log)
   const enqueue = (d: KubeObject): void => queue.add(keyOf(d))
@@ -105,7 +98,7 @@ export function startDeploymentController(o: DeploymentControllerOptions): Runni
     if (owner) return enqueue(owner)
     if (getControllerOf(rs)) return
     for (const d of dInformer.store.byIndex('namespace', rs.metadata.namespace ?? '')) {
-      if (selectorOf(d)?.matches(rs.metadata.labels)) enqueue(d)
+      if (specSelector(d)?.matches(rs.metadata.labels)) enqueue(d)
     }
   }
   const offs = [
@@ -128,34 +121,17 @@ export function startDeploymentController(o: DeploymentControllerOptions): Runni
   ]
 
   const ctx: Ctx = { o, dInformer, rsInformer, podInformer, recorder, queue }
-  let workersDone: Promise<void> | undefined
-  let stopped = false
-  informers
-    .start()
-    .then(() => {
-      if (stopped) return
-      o.log.info('deployment controller started')
-      workersDone = runWorkers(
-        queue,
-        o.workers ?? 5,
-        (key) => syncDeployment(ctx, key),
-        o.log,
-        'Deployment'
-      )
-    })
-    .catch((err: unknown) =>
-      o.log.error('deployment controller failed to start', { err: String(err) })
-    )
-  return {
-    async stop() {
-      stopped = true
-      offs.forEach((off) => off())
-      queue.shutDown()
-      if (own) informers.stop()
-      await workersDone
-      await recorder.flush()
-    }
-  }
+  return startController({
+    kind: 'Deployment',
+    informers,
+    ownInformers: own,
+    queue,
+    recorder,
+    handlers: offs,
+    workers: o.workers ?? 5,
+    sync: (key) => syncDeployment(ctx, key),
+    log: o.log
+  })
 }
 
 const ownership = (ctx: Ctx): OwnershipCtx => ({
@@ -169,7 +145,7 @@ async function syncDeployment(ctx: Ctx, key: string): Promise<void> {
   const { o } = ctx
   const d = ctx.dInformer.store.get(key)
   if (!d || d.metadata.deletionTimestamp) return
-  const selector = selectorOf(d)
+  const selector = specSelector(d)
   if (!selector || selector.empty) {
     o.log.warn('deployment has an invalid or empty selector; not syncing', { deployment: key })
     return

@@ -11,9 +11,15 @@ import type { Pod } from 'kubernetes-types/core/v1'
 import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1'
 import type { ApiClient } from '../apiserver/client'
 import type { KubeObject } from '../apiserver/types'
-import { labelSelectorFromObject, type LabelSelector } from '../apiserver/selectors/label-selector'
+import type { LabelSelector } from '../apiserver/selectors/label-selector'
 import type { ComponentLog } from '../observe/component-log'
-import { getControllerOf, newControllerRef } from './shared/controller-ref'
+import {
+  CONTROLLER_UID_INDEX,
+  controllerUidOf,
+  getControllerOf,
+  newControllerRef,
+  specSelector
+} from './shared/controller-ref'
 import { createEventRecorder, type EventRecorder } from './shared/event-recorder'
 import { createExpectations } from './shared/expectations'
 import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
@@ -25,8 +31,11 @@ import {
   isPodReady,
   slowStartBatch
 } from './shared/pod-utils'
-import { runWorkers } from './shared/run-workers'
+import { startController, type RunningController } from './shared/run-workers'
 import { createWorkQueue } from './shared/work-queue'
+
+export { CONTROLLER_UID_INDEX } from './shared/controller-ref'
+export type { RunningController } from './shared/run-workers'
 
 type RS = ReplicaSet & KubeObject
 type PodObj = Pod & KubeObject
@@ -49,26 +58,13 @@ export interface ReplicaSetControllerOptions {
   workers?: number
 }
 
-/** A running controller. */
-export interface RunningController {
-  /** Stops the workers (and the informers when they were the controller's own). */
-  stop(): Promise<void>
-}
-
-/** Index of pods by the uid of their controller. */
-export const CONTROLLER_UID_INDEX = 'controllerUid'
-const byControllerUid = (pod: KubeObject): string[] => {
-  const ref = getControllerOf(pod)
-  return ref ? [ref.uid] : []
-}
-
 /** Starts the controller: informers (if not shared), handlers, workers. */
 export function startReplicaSetController(o: ReplicaSetControllerOptions): RunningController {
   const own = !o.informers
   const informers = o.informers ?? createInformerFactory(o.client, { log: o.log })
   const rsInformer = informers.informerFor<RS>(REPLICASET_TYPE)
   const podInformer = informers.informerFor<PodObj>(POD_TYPE, {
-    [CONTROLLER_UID_INDEX]: byControllerUid
+    [CONTROLLER_UID_INDEX]: controllerUidOf
   })
   const queue = createWorkQueue()
   const expectations = createExpectations()
@@ -85,7 +81,7 @@ export function startReplicaSetController(o: ReplicaSetControllerOptions): Runni
   const matchingSets = (pod: PodObj): RS[] =>
     rsInformer.store
       .byIndex('namespace', pod.metadata.namespace ?? '')
-      .filter((rs) => safeSelector(rs)?.matches(pod.metadata.labels) ?? false)
+      .filter((rs) => specSelector(rs)?.matches(pod.metadata.labels) ?? false)
 
   const offs = [
     rsInformer.on('add', (_, rs) => enqueue(rs)),
@@ -121,32 +117,17 @@ export function startReplicaSetController(o: ReplicaSetControllerOptions): Runni
   ]
 
   const ctx: SyncContext = { o, rsInformer, podInformer, expectations, recorder, queue }
-  let workersDone: Promise<void> | undefined
-  let stopped = false
-  const ready = informers.start().then(() => {
-    if (stopped) return
-    o.log.info('replicaset controller started')
-    workersDone = runWorkers(
-      queue,
-      o.workers ?? 5,
-      (key) => syncReplicaSet(ctx, key),
-      o.log,
-      'ReplicaSet'
-    )
+  return startController({
+    kind: 'ReplicaSet',
+    informers,
+    ownInformers: own,
+    queue,
+    recorder,
+    handlers: offs,
+    workers: o.workers ?? 5,
+    sync: (key) => syncReplicaSet(ctx, key),
+    log: o.log
   })
-  ready.catch((err: unknown) =>
-    o.log.error('replicaset controller failed to start', { err: String(err) })
-  )
-  return {
-    async stop() {
-      stopped = true
-      offs.forEach((off) => off())
-      queue.shutDown()
-      if (own) informers.stop()
-      await workersDone
-      await recorder.flush()
-    }
-  }
 }
 
 interface SyncContext {
@@ -158,14 +139,6 @@ interface SyncContext {
   queue: ReturnType<typeof createWorkQueue>
 }
 
-function safeSelector(rs: RS): LabelSelector | undefined {
-  try {
-    return labelSelectorFromObject(rs.spec?.selector)
-  } catch {
-    return undefined
-  }
-}
-
 /** One reconciliation of the ReplicaSet stored under `key`. */
 async function syncReplicaSet(ctx: SyncContext, key: string): Promise<void> {
   const { o, rsInformer, expectations } = ctx
@@ -174,7 +147,7 @@ async function syncReplicaSet(ctx: SyncContext, key: string): Promise<void> {
     expectations.delete(key)
     return
   }
-  const selector = safeSelector(rs)
+  const selector = specSelector(rs)
   if (!selector) {
     o.log.warn('replicaset has an invalid selector', { replicaset: key })
     return
