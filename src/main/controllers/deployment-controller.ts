@@ -43,7 +43,7 @@ import {
   newControllerRef,
   specSelector
 } from './shared/controller-ref'
-import { createEventRecorder, type EventRecorder } from './shared/event-recorder'
+import { createEventRecorder, type EventRecorder } from '../observe/event-recorder'
 import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
 import { keyOf, type Informer } from './shared/informer'
 import { createWorkQueue, type WorkQueue } from './shared/work-queue'

@@ -20,7 +20,7 @@ import {
   newControllerRef,
   specSelector
 } from './shared/controller-ref'
-import { createEventRecorder, type EventRecorder } from './shared/event-recorder'
+import { createEventRecorder, type EventRecorder } from '../observe/event-recorder'
 import { createExpectations } from './shared/expectations'
 import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
 import { keyOf, splitKey, type Informer } from './shared/informer'

@@ -1,8 +1,9 @@
 /** Scheduler events: core/v1 Events on the pod from `default-scheduler`. */
-import { randomBytes } from 'node:crypto'
 import type { Pod } from 'kubernetes-types/core/v1'
 import type { ApiClient } from '../apiserver/client'
 import type { KubeObject } from '../apiserver/types'
+import type { ComponentLog } from '../observe/component-log'
+import { createEventRecorder } from '../observe/event-recorder'
 
 /** The scheduler's name, in events and `spec.schedulerName`. */
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler'
@@ -19,49 +20,12 @@ export type RecordEvent = (
   message: string
 ) => void
 
-/** The v1 Event the scheduler creates. */
-export function buildEvent(
-  pod: Pod,
-  type: 'Normal' | 'Warning',
-  reason: string,
-  message: string,
-  now = new Date()
-): KubeObject {
-  const ts = now.toISOString().replace(/\.\d+Z$/, 'Z')
-  return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: {
-      name: `${pod.metadata?.name}.${randomBytes(8).toString('hex')}`,
-      namespace: pod.metadata?.namespace ?? 'default'
-    },
-    involvedObject: {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      namespace: pod.metadata?.namespace ?? 'default',
-      name: pod.metadata?.name,
-      uid: pod.metadata?.uid,
-      resourceVersion: pod.metadata?.resourceVersion
-    },
-    reason,
-    message,
-    type,
-    source: { component: DEFAULT_SCHEDULER_NAME },
-    reportingComponent: DEFAULT_SCHEDULER_NAME,
-    reportingInstance: DEFAULT_SCHEDULER_NAME,
-    action: reason === REASON_SCHEDULED ? 'Binding' : 'Scheduling',
-    firstTimestamp: ts,
-    lastTimestamp: ts,
-    count: 1
-  }
-}
-
-/** An event recorder writing through the client; failures go to `onError`. */
+/** Records the scheduler's events through `client` (the control plane's event recorder). */
 export function clientEventRecorder(
   client: ApiClient,
-  onError: (err: unknown) => void
+  log: Pick<ComponentLog, 'warn'>
 ): RecordEvent {
-  return (pod, type, reason, message) => {
-    client.create(buildEvent(pod, type, reason, message)).catch(onError)
-  }
+  const recorder = createEventRecorder(client, DEFAULT_SCHEDULER_NAME, log)
+  return (pod, type, reason, message) =>
+    recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' } as KubeObject, type, reason, message)
 }

@@ -70,11 +70,7 @@ function terminal(pod: Pod): boolean {
 export function startScheduler(opts: SchedulerOptions): Scheduler {
   const { client, log } = opts
   const plugins = opts.plugins ?? DEFAULT_PLUGINS
-  const record =
-    opts.recordEvent ??
-    clientEventRecorder(client, (err) =>
-      log.warn('could not record an event', { err: String(err) })
-    )
+  const record = opts.recordEvent ?? clientEventRecorder(client, log)
   const queue = new SchedulingQueue(opts.queue)
   const nodes = new Map<string, NodeInfo>()
   let nodeList: NodeInfo[] = []

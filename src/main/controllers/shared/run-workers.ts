@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../../apiserver/api-errors'
 import type { ComponentLog } from '../../observe/component-log'
-import type { EventRecorder } from './event-recorder'
+import type { EventRecorder } from '../../observe/event-recorder'
 import type { InformerFactory } from './informer-factory'
 import type { WorkQueue } from './work-queue'
 

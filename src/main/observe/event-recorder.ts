@@ -1,11 +1,12 @@
 /**
  * Events written by control-plane components (client-go's `record.EventRecorder`): a core/v1
  * Event about an object, with `source.component` and `reportingComponent` set to the
- * controller's name. Writing never throws: a lost event is logged and the sync goes on.
+ * component's name (`replicaset-controller`, `default-scheduler`, …). Writing never throws: a
+ * lost event is logged and the work goes on.
  */
-import type { ApiClient } from '../../apiserver/client'
-import type { KubeObject } from '../../apiserver/types'
-import type { ComponentLog } from '../../observe/component-log'
+import type { ApiClient } from '../apiserver/client'
+import type { KubeObject } from '../apiserver/types'
+import type { ComponentLog } from './component-log'
 
 /** Records events about objects. */
 export interface EventRecorder {
@@ -20,7 +21,7 @@ let sequence = 0
 export function createEventRecorder(
   client: ApiClient,
   component: string,
-  log?: ComponentLog
+  log?: Pick<ComponentLog, 'warn'>
 ): EventRecorder {
   const pending = new Set<Promise<void>>()
   return {
