@@ -5,7 +5,7 @@
  * own user and logs to its own component log.
  */
 import type { ApiServer } from './apiserver/server'
-import { startControllerManager } from './controllers/controller-manager'
+import { CONTROLLERS as CONTROLLER_STARTERS, startControllerManager } from './controllers/controller-manager'
 import { startNodeLifecycleController } from './controllers/node-lifecycle-controller'
 import { createComponentLog } from './observe/component-log'
 import { startScheduler } from './scheduler/scheduler'
@@ -33,7 +33,7 @@ export interface KubeComponents {
   stop(): Promise<void>
 }
 
-const CONTROLLERS = ['node-lifecycle', 'replicaset', 'deployment']
+const CONTROLLERS = ['node-lifecycle', ...Object.keys(CONTROLLER_STARTERS)]
 
 /** Starts kube-scheduler and kube-controller-manager. */
 export function startKubeComponents(o: KubeComponentsOptions): KubeComponents {

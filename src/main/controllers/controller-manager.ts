@@ -1,13 +1,29 @@
 /**
  * The controller manager: one set of shared informers (each kind listed and watched once) and
- * the controllers that use them, as kube-controller-manager runs them. Today: ReplicaSet and
- * Deployment. The node lifecycle controller is started separately by the control plane.
+ * the controllers that use them, as kube-controller-manager runs them. Each controller is one
+ * entry of CONTROLLERS, named as kube-controller-manager's `--controllers` names it. The node
+ * lifecycle controller is started separately by the control plane.
  */
 import type { ApiClient } from '../apiserver/client'
 import type { ComponentLog } from '../observe/component-log'
 import { startDeploymentController } from './deployment-controller'
-import { startReplicaSetController, type RunningController } from './replicaset-controller'
-import { createInformerFactory } from './shared/informer-factory'
+import { startReplicaSetController } from './replicaset-controller'
+import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
+import type { RunningController } from './shared/run-workers'
+
+/** What every controller is started with. */
+export interface SharedControllerOptions {
+  client: ApiClient
+  log: ComponentLog
+  informers: InformerFactory
+  workers?: number
+}
+
+/** The controllers, by their kube-controller-manager name, in start order. */
+export const CONTROLLERS: Record<string, (o: SharedControllerOptions) => RunningController> = {
+  replicaset: startReplicaSetController,
+  deployment: startDeploymentController
+}
 
 /** Options of the controller manager. */
 export interface ControllerManagerOptions {
@@ -30,13 +46,15 @@ export interface ControllerManager {
 /** Starts the shared informers and every controller. */
 export function startControllerManager(o: ControllerManagerOptions): ControllerManager {
   const informers = createInformerFactory(o.client, { log: o.log })
-  const shared = { client: o.client, log: o.log, informers, workers: o.workers }
+  const shared: SharedControllerOptions = {
+    client: o.client,
+    log: o.log,
+    informers,
+    workers: o.workers
+  }
   // Controllers register their informers (and indexes) first; the factory starts them once.
-  const controllers: RunningController[] = [
-    startReplicaSetController(shared),
-    startDeploymentController(shared)
-  ]
-  o.log.info('controller manager starting', { controllers: ['replicaset', 'deployment'] })
+  const controllers = Object.values(CONTROLLERS).map((start) => start(shared))
+  o.log.info('controller manager starting', { controllers: Object.keys(CONTROLLERS) })
   const ready = informers.start()
   ready.catch(() => undefined)
   return {
