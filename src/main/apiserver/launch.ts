@@ -9,6 +9,7 @@ import { createTokenAuthenticator } from './authn'
 import { loadCredentials, type Credentials } from './credentials'
 import { DEFAULT_SANS, ensurePki } from './pki'
 import { startApiServer, type ApiServer } from './server'
+import type { AdmissionOptions } from './admission'
 
 /** Where the API server listens: loopback, plus the cluster network's gateway for docker nodes. */
 export const API_SERVER_HOST = '127.0.0.1'
@@ -24,6 +25,8 @@ export interface LaunchOptions {
   /** Addresses to listen on besides 127.0.0.1 (the cluster network's gateway). */
   extraHosts?: string[]
   log: ComponentLog
+  /** Admission settings (the default toleration seconds). */
+  admission?: AdmissionOptions
 }
 
 /** A running API server and what a kubeconfig for it needs. */
@@ -58,7 +61,8 @@ export async function launchApiServer(o: LaunchOptions): Promise<LaunchedApiServ
       authenticator: createTokenAuthenticator(tokens),
       allowedHosts: [...DEFAULT_SANS, ...sans],
       log: o.log,
-      kubeletClient: { token: kubeletClientToken, caCert: pki.caCert }
+      kubeletClient: { token: kubeletClientToken, caCert: pki.caCert },
+      admission: o.admission
     })
   let server: ApiServer
   let moved: string | undefined

@@ -14,6 +14,7 @@ import { RESOURCES } from './registry'
 import type { KubeletClientConfig, RestContext } from './rest/context'
 import { ObjectStorage } from './storage/object-storage'
 import type { ResourceInfo } from './types'
+import type { AdmissionOptions } from './admission'
 import type { Store } from '../store'
 import type { ComponentLog } from '../observe/component-log'
 
@@ -43,6 +44,8 @@ export interface ApiServerOptions {
   openApi?: OpenApiServer
   /** The token and CA the server uses toward kubelets (pods/log); absent: logs answer 503. */
   kubeletClient?: KubeletClientConfig
+  /** Admission settings, e.g. the default not-ready/unreachable toleration (default 30 s). */
+  admission?: AdmissionOptions
 }
 
 /** A running API server. */
@@ -94,7 +97,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     storage: new ObjectStorage(opts.store),
     now: () => new Date(),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
-    kubeletClient: opts.kubeletClient
+    kubeletClient: opts.kubeletClient,
+    admission: opts.admission
   }
   await bootstrapNamespaces(ctx)
 

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../../src/main/apiserver/api-errors'
 import { defaultPullPolicy } from '../../../src/main/apiserver/admission/defaults-pod'
-import { create, minimal, update } from './admission-fixtures'
+import { admit } from '../../../src/main/apiserver/admission'
+import { create, minimal, resourceOf, update } from './admission-fixtures'
 
 type Any = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -48,19 +49,44 @@ describe('a created pod shows the defaults kube-apiserver fills in', () => {
     expect(actual).toEqual(expected)
   })
 
-  it('tolerates not-ready and unreachable nodes for 300 s (DefaultTolerationSeconds)', () => {
+  it('tolerates not-ready and unreachable nodes for 30 s (DefaultTolerationSeconds)', () => {
     expect(pod.spec.tolerations).toEqual([
       {
         key: 'node.kubernetes.io/not-ready',
         operator: 'Exists',
         effect: 'NoExecute',
-        tolerationSeconds: 300
+        tolerationSeconds: 30
       },
       {
         key: 'node.kubernetes.io/unreachable',
         operator: 'Exists',
         effect: 'NoExecute',
-        tolerationSeconds: 300
+        tolerationSeconds: 30
+      }
+    ])
+  })
+})
+
+describe('--default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds', () => {
+  it.each([
+    [{ defaultNotReadyTolerationSeconds: 300 }, [300, 30]],
+    [{ defaultUnreachableTolerationSeconds: 5 }, [30, 5]],
+    [{ defaultNotReadyTolerationSeconds: 0, defaultUnreachableTolerationSeconds: 60 }, [0, 60]]
+  ])('%j gives not-ready and unreachable %j seconds', (opts, [notReady, unreachable]) => {
+    const pod = minimal('Pod')
+    admit(resourceOf('Pod'), 'CREATE', pod, undefined, opts)
+    expect((pod.spec as Any).tolerations).toEqual([
+      {
+        key: 'node.kubernetes.io/not-ready',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        tolerationSeconds: notReady
+      },
+      {
+        key: 'node.kubernetes.io/unreachable',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        tolerationSeconds: unreachable
       }
     ])
   })

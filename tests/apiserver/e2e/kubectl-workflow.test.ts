@@ -365,8 +365,12 @@ describe('kubectl workflow', () => {
   })
 
   it('deletes with each propagation policy as the API contract records it', async () => {
+    // No replicas: a pod bound to this file's kubelet-less node would stay Terminating, and a
+    // foreground deletion rightly waits for it.
     for (const name of ['del-bg', 'del-fg', 'del-orphan']) {
-      await ok(['create', '-f', '-'], { stdin: deploymentManifest(name) })
+      const manifest = JSON.parse(deploymentManifest(name))
+      manifest.spec.replicas = 0
+      await ok(['create', '-f', '-'], { stdin: JSON.stringify(manifest) })
     }
     // Background: the object goes at once; the garbage collector deletes dependents later.
     expect(await ok(['delete', 'deploy', 'del-bg', '-n', 'shop', '--cascade=background'])).toBe(
@@ -377,19 +381,30 @@ describe('kubectl workflow', () => {
       'Error from server (NotFound): deployments.apps "del-bg" not found'
     )
 
-    // Foreground and orphan: the object stays, marked for deletion, with the finalizer the
-    // garbage collector acts on (--wait=false: no garbage collector finishes the job yet).
-    for (const [name, cascade, finalizer] of [
-      ['del-fg', 'foreground', 'foregroundDeletion'],
-      ['del-orphan', 'orphan', 'orphan']
-    ]) {
-      expect(
-        await ok(['delete', 'deploy', name, '-n', 'shop', `--cascade=${cascade}`, '--wait=false'])
-      ).toBe(`deployment.apps "${name}" deleted\n`)
-      const marked = await getJson(['deploy', name, '-n', 'shop'])
-      expect(Date.parse(marked.metadata.deletionTimestamp)).not.toBeNaN()
-      expect(marked.metadata.finalizers).toContain(finalizer)
+    // Foreground and orphan: the garbage collector acts on the finalizer the API server
+    // recorded, and kubectl waits until the deployment is gone. Foreground removes the
+    // ReplicaSet first; orphan leaves it behind, no longer owned.
+    const replicaSets = async (app: string): Promise<Json[]> =>
+      (await getJson(['rs', '-n', 'shop', '-l', `app=${app}`])).items
+    for (const name of ['del-fg', 'del-orphan']) {
+      for (let i = 0; (await replicaSets(name)).length === 0; i++) {
+        if (i > 100) throw new Error(`the deployment controller made no ReplicaSet for ${name}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
     }
+    for (const [name, cascade] of [
+      ['del-fg', 'foreground'],
+      ['del-orphan', 'orphan']
+    ]) {
+      expect(await ok(['delete', 'deploy', name, '-n', 'shop', `--cascade=${cascade}`])).toBe(
+        `deployment.apps "${name}" deleted\n`
+      )
+      expect((await cluster.kubectl(['get', 'deploy', name, '-n', 'shop'])).code).toBe(1)
+    }
+    expect(await replicaSets('del-fg')).toEqual([])
+    const orphaned = await replicaSets('del-orphan')
+    expect(orphaned).toHaveLength(1)
+    expect(orphaned[0].metadata.ownerReferences).toBeUndefined()
   })
 
   it('get --watch prints a line when the object changes', async () => {

@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../types'
 import { defaultPodSpec } from './defaults-pod'
-import { ensureObj, isObj, objects, setDefault, stringMap, type Obj } from './shape'
+import { ensureObj, isObj, obj, objects, setDefault, stringMap, type Obj } from './shape'
 
 /** `spec.template.spec` defaulted; creates the template like Go's zero-valued struct would. */
 function defaultTemplate(spec: Obj): void {
@@ -38,6 +38,19 @@ export function defaultReplicaSet(rs: KubeObject): void {
   const spec = specOf(rs)
   setDefault(spec, 'replicas', 1)
   defaultTemplate(spec)
+}
+
+/** SetDefaults_ReplicationController: selector and labels default to the template's labels. */
+export function defaultReplicationController(rc: KubeObject): void {
+  const spec = specOf(rc)
+  const templateLabels = stringMap(obj(obj(spec.template).metadata).labels)
+  if (Object.keys(templateLabels).length > 0) {
+    if (Object.keys(stringMap(spec.selector)).length === 0) spec.selector = { ...templateLabels }
+    const meta = ensureObj(rc as Obj, 'metadata')
+    if (Object.keys(stringMap(meta.labels)).length === 0) meta.labels = { ...templateLabels }
+  }
+  setDefault(spec, 'replicas', 1)
+  if (isObj(spec.template)) defaultTemplate(spec)
 }
 
 /** SetDefaults_StatefulSet (StatefulSetAutoDeletePVC is on by default since 1.27). */

@@ -13,13 +13,14 @@ import {
   defaultSecret,
   defaultService
 } from './defaults-core'
-import { defaultPod } from './defaults-pod'
+import { defaultPod, type PodAdmissionOptions } from './defaults-pod'
 import {
   defaultCronJob,
   defaultDaemonSet,
   defaultDeployment,
   defaultJob,
   defaultReplicaSet,
+  defaultReplicationController,
   defaultStatefulSet
 } from './defaults-workloads'
 import {
@@ -43,26 +44,40 @@ import {
   validateWorkloadStatus
 } from './validate-workloads'
 import { validateCronJob, validateJob } from './validate-batch'
+import {
+  defaultControllerRevision,
+  validateControllerRevision
+} from './validate-controller-revision'
 
 /** The operation being admitted. */
 export type AdmissionOperation = 'CREATE' | 'UPDATE'
 
-type Defaulter = (obj: KubeObject, operation: AdmissionOperation, old?: KubeObject) => void
+/** Admission settings of the API server (kube-apiserver flags). */
+export type AdmissionOptions = PodAdmissionOptions
+
+type Defaulter = (
+  obj: KubeObject,
+  operation: AdmissionOperation,
+  old?: KubeObject,
+  opts?: AdmissionOptions
+) => void
 type Validator = (obj: KubeObject, old?: KubeObject) => FieldCause[]
 
 const kindKey = (r: Pick<ResourceInfo, 'group' | 'kind'>): string => `${r.group}/${r.kind}`
 
 const DEFAULTERS: Record<string, Defaulter> = {
-  '/Pod': (o, op) => defaultPod(o, op),
+  '/Pod': (o, op, _old, opts) => defaultPod(o, op, opts),
   '/Service': (o, _op, old) => defaultService(o, old),
   '/Secret': (o) => defaultSecret(o),
   '/Namespace': (o, op) => defaultNamespace(o, op),
   '/Node': (o) => defaultNode(o),
   '/Endpoints': (o) => defaultEndpoints(o),
+  '/ReplicationController': (o) => defaultReplicationController(o),
   'apps/Deployment': (o) => defaultDeployment(o),
   'apps/ReplicaSet': (o) => defaultReplicaSet(o),
   'apps/StatefulSet': (o) => defaultStatefulSet(o),
   'apps/DaemonSet': (o) => defaultDaemonSet(o),
+  'apps/ControllerRevision': (o) => defaultControllerRevision(o),
   'batch/Job': (o, op) => defaultJob(o, op),
   'batch/CronJob': (o) => defaultCronJob(o),
   'discovery.k8s.io/EndpointSlice': (o) => defaultEndpointSlice(o)
@@ -82,6 +97,7 @@ const VALIDATORS: Record<string, Validator> = {
   'apps/ReplicaSet': validateReplicaSet,
   'apps/StatefulSet': validateStatefulSet,
   'apps/DaemonSet': validateDaemonSet,
+  'apps/ControllerRevision': validateControllerRevision,
   'batch/Job': validateJob,
   'batch/CronJob': validateCronJob,
   'coordination.k8s.io/Lease': validateLease,
@@ -98,10 +114,11 @@ export function admit(
   resource: ResourceInfo,
   operation: AdmissionOperation,
   obj: KubeObject,
-  old?: KubeObject
+  old?: KubeObject,
+  opts?: AdmissionOptions
 ): void {
   if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {}
-  DEFAULTERS[kindKey(resource)]?.(obj, operation, old)
+  DEFAULTERS[kindKey(resource)]?.(obj, operation, old, opts)
 }
 
 /**

@@ -249,7 +249,23 @@ export function validateStatefulSet(sts: KubeObject, old?: KubeObject): FieldCau
     ...nonNegative(spec, 'replicas', 'spec'),
     ...nonNegative(spec, 'minReadySeconds', 'spec')
   )
-  causes.push(...validateSelectorAndTemplate(spec, 'statefulset', 'StatefulSet'))
+  // Containers may mount the volumeClaimTemplates by name: each becomes a volume of the pods.
+  const podSpec = obj(obj(spec.template).spec)
+  const volumes = Array.isArray(podSpec.volumes) ? (podSpec.volumes as unknown[]) : []
+  const claimVolumes = (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [])
+    .map((c: unknown) => ({ name: str(obj(obj(c).metadata).name), emptyDir: {} }))
+    .filter((v: Obj) => !volumes.some((w) => obj(w).name === v.name))
+  const withClaims =
+    claimVolumes.length === 0
+      ? spec
+      : {
+          ...spec,
+          template: {
+            ...obj(spec.template),
+            spec: { ...podSpec, volumes: [...volumes, ...claimVolumes] }
+          }
+        }
+  causes.push(...validateSelectorAndTemplate(withClaims, 'statefulset', 'StatefulSet'))
   if (old) {
     const oldSpec = obj(old.spec)
     const clone: Obj = { ...spec }

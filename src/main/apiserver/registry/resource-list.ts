@@ -152,6 +152,18 @@ export const RESOURCES: readonly RegistryEntry[] = [
     namespaced: true,
     shortNames: ['sa']
   }),
+  entry({
+    group: '',
+    version: 'v1',
+    kind: 'ReplicationController',
+    plural: 'replicationcontrollers',
+    namespaced: true,
+    shortNames: ['rc'],
+    categories: ALL,
+    subresources: ['status', 'scale'],
+    tracksGeneration: true,
+    initialStatus: () => ({ replicas: 0 })
+  }),
   // apps/v1
   ...[
     { kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], scale: true },
@@ -172,6 +184,14 @@ export const RESOURCES: readonly RegistryEntry[] = [
       initialStatus: emptyStatus
     })
   ),
+  // The template history of StatefulSets and DaemonSets (`kubectl rollout history | undo`).
+  entry({
+    group: 'apps',
+    version: 'v1',
+    kind: 'ControllerRevision',
+    plural: 'controllerrevisions',
+    namespaced: true
+  }),
   // batch/v1
   entry({
     group: 'batch',

@@ -3,7 +3,7 @@
  * one door, so handlers name what they need, not where it lives.
  */
 import { invalid } from '../api-errors'
-import { admit, validate, validateStatusUpdate } from '../admission'
+import { admit, validate, validateStatusUpdate, type AdmissionOptions } from '../admission'
 import {
   patchSchemaFor,
   unknownFields,
@@ -86,9 +86,10 @@ export function admitObject(
   resource: ResourceInfo,
   operation: 'CREATE' | 'UPDATE',
   obj: KubeObject,
-  old?: KubeObject
+  old?: KubeObject,
+  opts?: AdmissionOptions
 ): void {
-  admit(resource, operation, obj, old)
+  admit(resource, operation, obj, old, opts)
 }
 
 /** Validation causes of a write (empty when valid); status writes get the status checks. */

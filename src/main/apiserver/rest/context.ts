@@ -7,6 +7,7 @@ import type { RegistryEntry } from '../registry'
 import type { ObjectStorage } from '../storage/object-storage'
 import type { ObjectMeta } from 'kubernetes-types/meta/v1'
 import type { KubeObject, UserInfo } from '../types'
+import type { AdmissionOptions } from '../admission'
 
 /** Shared by every handler call of one server. */
 export interface RestContext {
@@ -20,6 +21,8 @@ export interface RestContext {
    * signs kubelets' serving certificates. Absent: logs answer 503 "no kubelet serves node".
    */
   kubeletClient?: KubeletClientConfig
+  /** Admission settings (kube-apiserver's `--default-*-toleration-seconds`). */
+  admission?: AdmissionOptions
 }
 
 /** The API server's credentials toward kubelets (kube-apiserver's --kubelet-client-*). */

@@ -68,7 +68,7 @@ export async function createObject(
   if (entry.tracksGeneration) meta.generation = 1
   else delete meta.generation
   if (entry.initialStatus) obj.status = entry.initialStatus()
-  admitAndValidate(entry, 'CREATE', obj)
+  admitAndValidate(entry, 'CREATE', obj, undefined, false, ctx.admission)
   const recorded = managedAlready
     ? obj
     : recordWrite(undefined, obj, {

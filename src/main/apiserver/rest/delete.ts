@@ -3,15 +3,18 @@
  *
  * - Preconditions (uid, resourceVersion) fail with 409 Conflict.
  * - propagationPolicy is recorded for the garbage collector as kube-apiserver does: Orphan adds
- *   the `orphan` finalizer, Foreground `foregroundDeletion`; Background adds nothing.
+ *   the `orphan` finalizer, Foreground `foregroundDeletion`; Background adds nothing. Without a
+ *   policy, a GC finalizer the object already has stays; otherwise batch/v1 Jobs and v1
+ *   ReplicationControllers orphan (their DefaultGarbageCollectionPolicy, kept for backwards
+ *   compatibility) and every other kind deletes in the background.
  * - An object with finalizers gets `deletionTimestamp` and stays until they are removed.
  * - Pods are deleted gracefully: a pod bound to a node gets `deletionTimestamp` now + grace and
  *   `deletionGracePeriodSeconds`, and its kubelet removes it after stopping the containers (with a
  *   grace-0 delete). A pod not bound to a node, or already finished, has nothing to stop and is
  *   deleted at once; so is any pod deleted with gracePeriodSeconds=0.
  * - An empty namespace is removed at once; one with content turns Terminating until the namespace
- *   controller (a later milestone) empties it and finalizes it. `default`, `kube-system` and
- *   `kube-public` cannot be deleted.
+ *   controller (src/main/controllers/namespace-controller.ts) empties it and finalizes it.
+ *   `default`, `kube-system` and `kube-public` cannot be deleted.
  */
 import { ApiError, conflict } from '../api-errors'
 import { RESOURCES } from '../registry'
@@ -39,6 +42,8 @@ const FINALIZER_OF_POLICY: Record<string, string | undefined> = {
   Orphan: 'orphan',
   Foreground: 'foregroundDeletion'
 }
+// Kinds whose DefaultGarbageCollectionPolicy is OrphanDependents (kube-apiserver's strategies).
+const ORPHAN_BY_DEFAULT = new Set(['batch/v1/Job', 'v1/ReplicationController'])
 
 /** Deletes one object (see the rules above). */
 export async function deleteObject(
@@ -106,8 +111,8 @@ async function deleteOnce(
       )
     }
     // Nothing left to finalize, or nothing in it to remove: the namespace goes now. (A namespace
-    // with content waits, Terminating, for the namespace controller — a later milestone — which
-    // empties it and calls `finalize`; an empty one it would finalize at once.)
+    // with content waits, Terminating, for the namespace controller, which empties it and calls
+    // `finalize`; an empty one it would finalize at once.)
     const nothingToDo =
       namespaceFinalizers(obj).length === 0 ||
       (!meta.deletionTimestamp && (await ctx.storage.namespaceIsEmpty(RESOURCES, meta.name ?? '')))
@@ -121,7 +126,9 @@ async function deleteOnce(
     return keep()
   }
 
-  const finalizer = opts.propagationPolicy ? FINALIZER_OF_POLICY[opts.propagationPolicy] : undefined
+  const policy =
+    opts.propagationPolicy ?? defaultPolicy(entry.group, entry.version, entry.kind, meta)
+  const finalizer = policy ? FINALIZER_OF_POLICY[policy] : undefined
   const finalizers = new Set(meta.finalizers ?? [])
   if (opts.propagationPolicy) {
     for (const f of Object.values(FINALIZER_OF_POLICY))
@@ -148,6 +155,20 @@ async function deleteOnce(
   }
   if (opts.dryRun) return { object: obj, deleted: true }
   return { object: await ctx.storage.delete(entry, old, expected), deleted: true }
+}
+
+// The policy of a delete that names none: a GC finalizer already present decides, then the kind.
+function defaultPolicy(
+  group: string,
+  version: string,
+  kind: string,
+  meta: { finalizers?: string[] }
+): DeleteOptions['propagationPolicy'] {
+  const gcFinalizers = Object.values(FINALIZER_OF_POLICY)
+  if (meta.finalizers?.some((f) => gcFinalizers.includes(f))) return undefined
+  return ORPHAN_BY_DEFAULT.has(`${group ? `${group}/` : ''}${version}/${kind}`)
+    ? 'Orphan'
+    : undefined
 }
 
 function podGracePeriod(pod: KubeObject, opts: DeleteOptions): number {

@@ -16,6 +16,7 @@ import {
   validateObject
 } from './collaborators'
 import type { RestContext, Target, WriteOptions } from './context'
+import type { AdmissionOptions } from '../admission'
 
 /** The namespaces registry entry (creation checks look namespaces up). */
 export const NAMESPACES = findResource('', 'v1', 'namespaces') as RegistryEntry
@@ -152,9 +153,10 @@ export function admitAndValidate(
   operation: 'CREATE' | 'UPDATE',
   obj: KubeObject,
   old?: KubeObject,
-  statusWrite = false
+  statusWrite = false,
+  admission?: AdmissionOptions
 ): void {
-  admitObject(entry, operation, obj, old)
+  admitObject(entry, operation, obj, old, admission)
   const causes = validateObject(entry, operation, obj, old, statusWrite)
   if (causes.length > 0) throw invalid(entry.kind, entry.group, obj.metadata.name ?? '', causes)
 }

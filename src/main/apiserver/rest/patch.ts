@@ -40,7 +40,12 @@ export interface PatchOptions extends WriteOptions {
   force?: boolean
 }
 
-const MAX_ATTEMPTS = 5
+/**
+ * Tries of an unpinned patch that keeps losing races. kube-apiserver's GuaranteedUpdate re-reads
+ * and re-applies until the write lands; a bound (well above any real contention) keeps a
+ * pathological loop from spinning for ever.
+ */
+const MAX_ATTEMPTS = 100
 
 /** Patches an object (`scope` 'status' for the status subresource). */
 export async function patchObjectAt(
@@ -90,10 +95,24 @@ export async function patchObjectAt(
       return { ...result, warnings: [...warnings, ...result.warnings] }
     } catch (err) {
       // A concurrent write moved the object on: patch the new state, unless the client pinned one.
-      const raced = err instanceof ApiError && err.reason === 'Conflict' && !wanted
+      const raced = err instanceof ApiError && err.reason === 'Conflict' && !pinsVersion(patch)
       if (!raced || attempt >= MAX_ATTEMPTS) throw err
     }
   }
+}
+
+/**
+ * Whether the patch itself names a resourceVersion (the patched object always has one: the
+ * stored object's, so that cannot tell a pinned patch from one to retry).
+ */
+function pinsVersion(patch: unknown): boolean {
+  if (Array.isArray(patch)) {
+    return patch.some(
+      (op) => (op as { path?: unknown } | null)?.path === '/metadata/resourceVersion'
+    )
+  }
+  const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata
+  return typeof meta?.resourceVersion === 'string' && meta.resourceVersion !== ''
 }
 
 function applyOne(

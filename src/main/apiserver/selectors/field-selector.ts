@@ -86,6 +86,24 @@ function unescapeValue(s: string): string {
   return out
 }
 
+/**
+ * Each object's selectable values, computed once per object and resourceVersion: one stored
+ * object reaches every watcher of its kind (a hundred kubelets each select their node's pods).
+ */
+const valuesByObject = new WeakMap<KubeObject, { rv?: string; values: Record<string, string> }>()
+
+function selectableValues(
+  fields: ReturnType<typeof selectableFieldsOf>,
+  obj: KubeObject
+): Record<string, string> {
+  const rv = obj.metadata?.resourceVersion
+  const known = valuesByObject.get(obj)
+  if (known && rv !== undefined && known.rv === rv) return known.values
+  const values = fields.values(obj)
+  valuesByObject.set(obj, { rv, values })
+  return values
+}
+
 const escapeValue = (value: string): string => value.replace(/[\\,=]/g, (c) => `\\${c}`)
 
 /**
@@ -124,7 +142,7 @@ export function parseFieldSelector(
     empty: requirements.length === 0,
     matches(obj) {
       if (requirements.length === 0) return true
-      const values = fields.values(obj)
+      const values = selectableValues(fields, obj)
       return requirements.every(
         (r) => ((values[r.field] ?? '') === r.value) === (r.operator === '=')
       )

@@ -16,8 +16,14 @@ import {
 
 type Json = Record<string, unknown>
 
-const selectorOf = (spec: Json): LabelSelectorObject | undefined =>
-  spec.selector === undefined ? undefined : (record(spec.selector) as LabelSelectorObject)
+const selectorOf = (spec: Json): LabelSelectorObject | undefined => {
+  if (spec.selector === undefined) return undefined
+  const sel = record(spec.selector)
+  // A ReplicationController's selector is a plain label map.
+  return 'matchLabels' in sel || 'matchExpressions' in sel
+    ? (sel as LabelSelectorObject)
+    : { matchLabels: sel as Record<string, string> }
+}
 
 /** `spec.replicas`; defaulting makes it 1 when a client leaves it out. */
 const desiredReplicas = (spec: Json): number => int(spec.replicas, 1)

@@ -6,6 +6,7 @@
 import type { KubeObject, ResourceInfo } from '../types'
 import { daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from './apps'
 import { cronJobPrinter, jobPrinter } from './batch'
+import { controllerRevisionPrinter } from './controller-revision'
 import {
   configMapPrinter,
   endpointsPrinter,
@@ -34,11 +35,13 @@ const printers: Record<string, TablePrinter> = {
   '/Secret': secretPrinter,
   '/ServiceAccount': serviceAccountPrinter,
   '/Event': eventPrinter,
+  '/ReplicationController': replicaSetPrinter,
   'events.k8s.io/Event': eventsV1Printer,
   'apps/Deployment': deploymentPrinter,
   'apps/ReplicaSet': replicaSetPrinter,
   'apps/StatefulSet': statefulSetPrinter,
   'apps/DaemonSet': daemonSetPrinter,
+  'apps/ControllerRevision': controllerRevisionPrinter,
   'batch/Job': jobPrinter,
   'batch/CronJob': cronJobPrinter,
   'coordination.k8s.io/Lease': leasePrinter,
