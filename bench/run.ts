@@ -7,7 +7,8 @@
 const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   store: () => import('./store'),
   apiserver: () => import('./apiserver'),
-  cluster: () => import('./cluster')
+  cluster: () => import('./cluster'),
+  scheduler: () => import('./scheduler')
 }
 
 async function main(): Promise<number> {

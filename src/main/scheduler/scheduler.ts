@@ -4,6 +4,7 @@
  * time through the plugins, binds through pods/binding, and reports with events and the
  * PodScheduled condition.
  */
+import { performance } from 'node:perf_hooks'
 import type { Node, Pod } from 'kubernetes-types/core/v1'
 import type { ApiClient } from '../apiserver/client'
 import type { ComponentLog } from '../observe/component-log'
@@ -14,7 +15,8 @@ import {
   newPodInfo,
   removePod,
   replaceNode,
-  type NodeInfo
+  type NodeInfo,
+  type PodInfo
 } from './framework/node-info'
 import { schedulePod } from './framework/schedule-pod'
 import { podKey, type AnyPlugin } from './framework/types'
@@ -48,6 +50,9 @@ export interface Scheduler {
   ready: Promise<void>
 }
 
+/** How long the scheduler runs cycles back to back before yielding to the event loop. */
+const TURN_BUDGET_MS = 10
+
 const NODE = { apiVersion: 'v1', kind: 'Node' }
 const POD = { apiVersion: 'v1', kind: 'Pod' }
 
@@ -66,6 +71,19 @@ function terminal(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed'
 }
 
+/** Nodes named per log line at most: on a large cluster the message's histogram says the rest. */
+const LOGGED_REJECTIONS = 20
+
+/** The first rejected nodes and why, for the log. */
+function rejectedSample(rejected: Map<string, { reasons: string[] }>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [node, status] of rejected) {
+    if (Object.keys(out).length >= LOGGED_REJECTIONS) break
+    out[node] = status.reasons.join('; ')
+  }
+  return out
+}
+
 /** Starts the scheduler. */
 export function startScheduler(opts: SchedulerOptions): Scheduler {
   const { client, log } = opts
@@ -77,6 +95,21 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   /** Where each bound or assumed pod is accounted. */
   const podNode = new Map<string, string>()
   const assumed = new Set<string>()
+  /** Keys of accounted pods with pod (anti-)affinity terms: the plugins' ClusterHints. */
+  const withAffinity = new Set<string>()
+  const withRequiredAnti = new Set<string>()
+  const hints = {
+    get podsWithAffinity() {
+      return withAffinity.size
+    },
+    get podsWithRequiredAntiAffinity() {
+      return withRequiredAnti.size
+    }
+  }
+  const noteAffinity = (info: PodInfo): void => {
+    if (info.hasAffinity) withAffinity.add(info.key)
+    if (info.hasRequiredAntiAffinity) withRequiredAnti.add(info.key)
+  }
   const lastFailure = new Map<string, string>()
   let stopped = false
   let startIndex = 0
@@ -89,6 +122,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     if (at) removePod(nodes.get(at) ?? newNodeInfo({}), key)
     podNode.delete(key)
     assumed.delete(key)
+    withAffinity.delete(key)
+    withRequiredAnti.delete(key)
   }
   const accountPod = (pod: Pod): void => {
     const key = podKey(pod)
@@ -99,8 +134,10 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     }
     forgetPod(key)
     podNode.set(key, at)
+    const podInfo = newPodInfo(pod)
+    noteAffinity(podInfo)
     const info = nodes.get(at)
-    if (info) addPod(info, newPodInfo(pod))
+    if (info) addPod(info, podInfo)
   }
   const onPod = (pod: Pod): void => {
     const key = podKey(pod)
@@ -255,7 +292,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     const current = podCache.get(key)
     if (!current || !responsible(current) || assumed.has(key)) return
     const info = newPodInfo(current)
-    const result = schedulePod(plugins, info, nodeList, startIndex)
+    const result = schedulePod(plugins, info, nodeList, startIndex, Math.random, hints)
     startIndex = result.nextStartIndex
     if (!result.node) {
       const statuses = result.preFilterStatus
@@ -265,9 +302,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
       log.info('pod is unschedulable', {
         pod: key,
         message,
-        rejected: Object.fromEntries(
-          [...result.rejected].map(([n, s]) => [n, s.reasons.join('; ')])
-        )
+        rejected: rejectedSample(result.rejected)
       })
       void fail(current, cycle, message)
       return
@@ -275,6 +310,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     // Assume: account the pod on its node now, so the next cycle sees it before the watch does.
     assumed.add(key)
     podNode.set(key, result.node)
+    noteAffinity(info)
     const node = nodes.get(result.node)
     if (node) addPod(node, info)
     log.info('pod scheduled', {
@@ -282,24 +318,35 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
       node: result.node,
       feasible: result.feasible,
       evaluated: result.evaluated,
-      rejected: Object.fromEntries([...result.rejected].map(([n, s]) => [n, s.reasons.join('; ')]))
+      rejected: result.rejected.size
     })
     void bind(current, result.node)
   }
 
   const ready = Promise.all([nodeReflector.synced, podReflector.synced]).then(() => undefined)
+  const cycle = (next: { pod: Pod; cycle: number }): void => {
+    try {
+      scheduleOne(next.pod, next.cycle)
+    } catch (err) {
+      log.error('scheduling cycle failed', { pod: podKey(next.pod), err: String(err) })
+      queue.addUnschedulable(next.pod, next.cycle, { error: true })
+    }
+  }
   const loop = async (): Promise<void> => {
     await ready
     for (;;) {
-      const next = await queue.pop()
-      if (!next || stopped) return
-      try {
-        scheduleOne(next.pod, next.cycle)
-      } catch (err) {
-        log.error('scheduling cycle failed', { pod: podKey(next.pod), err: String(err) })
-        queue.addUnschedulable(next.pod, next.cycle, { error: true })
+      const first = await queue.pop()
+      if (!first || stopped) return
+      cycle(first)
+      // Keep scheduling for a few milliseconds before letting watch events through: the binds
+      // issued in one turn of the event loop reach the store together and are committed in one
+      // transaction, instead of one transaction (and fsync) per pod.
+      const until = performance.now() + TURN_BUDGET_MS
+      while (!stopped && performance.now() < until) {
+        const next = queue.tryPop()
+        if (!next) break
+        cycle(next)
       }
-      // Let watch events and bindings through between cycles.
       await new Promise((resolve) => setImmediate(resolve))
     }
   }

@@ -99,19 +99,25 @@ export class SchedulingQueue {
   async pop(): Promise<{ pod: Pod; cycle: number } | undefined> {
     for (;;) {
       if (this.closed) return undefined
-      let best: [string, Entry] | undefined
-      // Map order is arrival order; a higher priority jumps ahead. A long queue is served in
-      // arrival order only, so a burst of thousands of pods costs O(1) per pop.
-      for (const kv of this.active) {
-        if (!best || (kv[1].pod.spec?.priority ?? 0) > (best[1].pod.spec?.priority ?? 0)) best = kv
-        if (this.active.size > MAX_PRIORITY_SCAN) break
-      }
-      if (best) {
-        this.active.delete(best[0])
-        return { pod: best[1].pod, cycle: ++this.cycle }
-      }
+      const next = this.tryPop()
+      if (next) return next
       await new Promise<void>((resolve) => (this.waiter = resolve))
     }
+  }
+
+  /** The next active pod and its cycle number without waiting; undefined when none is active. */
+  tryPop(): { pod: Pod; cycle: number } | undefined {
+    if (this.closed) return undefined
+    let best: [string, Entry] | undefined
+    // Map order is arrival order; a higher priority jumps ahead. A long queue is served in
+    // arrival order only, so a burst of thousands of pods costs O(1) per pop.
+    for (const kv of this.active) {
+      if (!best || (kv[1].pod.spec?.priority ?? 0) > (best[1].pod.spec?.priority ?? 0)) best = kv
+      if (this.active.size > MAX_PRIORITY_SCAN) break
+    }
+    if (!best) return undefined
+    this.active.delete(best[0])
+    return { pod: best[1].pod, cycle: ++this.cycle }
   }
 
   /** How many pods wait in each sub-queue. */

@@ -32,8 +32,15 @@ export interface PodInfo {
   /** `protocol/hostIP/hostPort` of each container port with a hostPort. */
   hostPorts: { protocol: string; hostIP: string; hostPort: number }[]
   hasRequiredAntiAffinity: boolean
+  /** The pod has pod affinity or anti-affinity terms of any kind (they may score other pods). */
+  hasAffinity: boolean
   /** The extended resources the pod requests (names of `requests.scalar`). */
   scalarNames: string[]
+  /**
+   * The workload the pod belongs to, for the default spread: its controller's uid, else its
+   * namespace and labels; undefined for a bare pod without labels.
+   */
+  workload?: string
 }
 
 /** A node and the pods bound (or assumed) to it. */
@@ -43,10 +50,19 @@ export interface NodeInfo {
   labels: Record<string, string>
   allocatable: Resources & { pods: number }
   requested: Resources
+  /**
+   * Allocatable minus requested for cpu, memory and ephemeral storage, kept as pods come and go
+   * (NodeResourcesFit's fast path reads three numbers per node).
+   */
+  free: { milliCpu: number; memory: number; ephemeralStorage: number }
   nonZeroRequested: { milliCpu: number; memory: number }
   pods: Map<string, PodInfo>
   /** How many of `pods` have required anti-affinity terms (lets InterPodAffinity skip nodes). */
   podsWithRequiredAntiAffinity: number
+  /** How many of `pods` have any pod (anti-)affinity terms (lets scoring skip nodes). */
+  podsWithAffinity: number
+  /** How many of `pods` belong to each workload (PodInfo.workload), kept as pods come and go. */
+  workloadCounts: Map<string, number>
 }
 
 function emptyResources(): Resources {
@@ -96,6 +112,31 @@ export function podRequests(pod: Pod): Resources {
   return sum
 }
 
+/** The workload key of a pod: its controller's uid, else its namespace and sorted labels. */
+export function workloadKey(pod: Pod): string | undefined {
+  const refs = pod.metadata?.ownerReferences ?? []
+  const owner = refs.find((r) => r.controller) ?? refs[0]
+  if (owner) return `owner:${owner.uid}`
+  const labels = pod.metadata?.labels ?? {}
+  const keys = Object.keys(labels)
+  if (keys.length === 0) return undefined
+  const namespace = pod.metadata?.namespace ?? 'default'
+  return `labels:${namespace}:${keys
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',')}`
+}
+
+function hasPodAffinityTerms(pod: Pod): boolean {
+  const a = pod.spec?.affinity
+  return [
+    a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution,
+    a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution
+  ].some((terms) => (terms ?? []).length > 0)
+}
+
 /** Precomputes a pod's PodInfo. */
 export function newPodInfo(pod: Pod): PodInfo {
   const requests = podRequests(pod)
@@ -123,9 +164,11 @@ export function newPodInfo(pod: Pod): PodInfo {
     },
     hostPorts,
     scalarNames: Object.keys(requests.scalar),
+    workload: workloadKey(pod),
     hasRequiredAntiAffinity:
       (pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])
-        .length > 0
+        .length > 0,
+    hasAffinity: hasPodAffinityTerms(pod)
   }
 }
 
@@ -138,11 +181,25 @@ export function newNodeInfo(node: Node): NodeInfo {
     node,
     name: node.metadata?.name ?? '',
     labels: node.metadata?.labels ?? {},
-    allocatable: { ...alloc, pods: parseQuantity(list.pods) ?? 110 },
+    // A literal of fixed shape: a spread copy here made every read of it slow (~1 µs in V8).
+    allocatable: {
+      milliCpu: alloc.milliCpu,
+      memory: alloc.memory,
+      ephemeralStorage: alloc.ephemeralStorage,
+      scalar: alloc.scalar,
+      pods: parseQuantity(list.pods) ?? 110
+    },
     requested: emptyResources(),
+    free: {
+      milliCpu: alloc.milliCpu,
+      memory: alloc.memory,
+      ephemeralStorage: alloc.ephemeralStorage
+    },
     nonZeroRequested: { milliCpu: 0, memory: 0 },
     pods: new Map(),
-    podsWithRequiredAntiAffinity: 0
+    podsWithRequiredAntiAffinity: 0,
+    podsWithAffinity: 0,
+    workloadCounts: new Map()
   }
 }
 
@@ -151,11 +208,20 @@ function apply(info: NodeInfo, pod: PodInfo, sign: 1 | -1): void {
   r.milliCpu += sign * pod.requests.milliCpu
   r.memory += sign * pod.requests.memory
   r.ephemeralStorage += sign * pod.requests.ephemeralStorage
-  for (const [k, v] of Object.entries(pod.requests.scalar))
-    r.scalar[k] = (r.scalar[k] ?? 0) + sign * v
+  const free = info.free
+  free.milliCpu = info.allocatable.milliCpu - r.milliCpu
+  free.memory = info.allocatable.memory - r.memory
+  free.ephemeralStorage = info.allocatable.ephemeralStorage - r.ephemeralStorage
+  for (const k of pod.scalarNames) r.scalar[k] = (r.scalar[k] ?? 0) + sign * pod.requests.scalar[k]
   info.nonZeroRequested.milliCpu += sign * pod.nonZero.milliCpu
   info.nonZeroRequested.memory += sign * pod.nonZero.memory
   if (pod.hasRequiredAntiAffinity) info.podsWithRequiredAntiAffinity += sign
+  if (pod.hasAffinity) info.podsWithAffinity += sign
+  if (pod.workload !== undefined) {
+    const n = (info.workloadCounts.get(pod.workload) ?? 0) + sign
+    if (n > 0) info.workloadCounts.set(pod.workload, n)
+    else info.workloadCounts.delete(pod.workload)
+  }
 }
 
 /** Accounts a pod on the node (replacing an earlier version of the same pod). */

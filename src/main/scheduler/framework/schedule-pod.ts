@@ -4,7 +4,8 @@
  * normalization and weights, and the pick (ties broken at random).
  */
 import type { NodeInfo, PodInfo } from './node-info'
-import type { AnyPlugin, CycleState, Status } from './types'
+import type { AnyPlugin, ClusterHints, CycleState, Status } from './types'
+import { CLUSTER_HINTS } from './types'
 
 /** kube-scheduler's floor for how many feasible nodes to find before scoring. */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100
@@ -35,15 +36,17 @@ export interface ScheduleResult {
   nextStartIndex: number
 }
 
-/** Runs the plugins for `pod` over `nodes`. */
+/** Runs the plugins for `pod` over `nodes` (`hints`: what the cache knows of all of them). */
 export function schedulePod(
   plugins: readonly AnyPlugin[],
   pod: PodInfo,
   nodes: readonly NodeInfo[],
   startIndex = 0,
-  random: () => number = Math.random
+  random: () => number = Math.random,
+  hints?: ClusterHints
 ): ScheduleResult {
   const state: CycleState = new Map()
+  if (hints) state.set(CLUSTER_HINTS, hints)
   const rejected = new Map<string, Status>()
   const skipped = new Set<string>()
   for (const p of plugins) {
@@ -85,11 +88,15 @@ export function schedulePod(
   const base = { rejected, feasible: feasible.length, evaluated, nextStartIndex }
   if (feasible.length === 0) return base
   if (feasible.length === 1) return { ...base, node: feasible[0].name }
-  for (const p of plugins) p.preScore?.(state, pod, feasible, nodes)
-  const totals = new Array<number>(feasible.length).fill(0)
+  const skipScore = new Set<string>()
   for (const p of plugins) {
-    if (!p.score) continue
-    const scores = feasible.map((node) => p.score!(state, pod, node))
+    if (p.preScore?.(state, pod, feasible, nodes)?.code === 'Skip') skipScore.add(p.name)
+  }
+  const totals = new Array<number>(feasible.length).fill(0)
+  const scores = new Array<number>(feasible.length)
+  for (const p of plugins) {
+    if (!p.score || skipScore.has(p.name)) continue
+    for (let i = 0; i < feasible.length; i++) scores[i] = p.score(state, pod, feasible[i])
     p.normalizeScore?.(state, pod, scores)
     const w = p.weight ?? 1
     for (let i = 0; i < scores.length; i++) totals[i] += scores[i] * w

@@ -35,6 +35,26 @@ export function unresolvable(...reasons: string[]): Status {
 /** Per-cycle scratch space plugins fill in `preFilter`/`preScore` and read in `filter`/`score`. */
 export type CycleState = Map<string, unknown>
 
+/**
+ * What the scheduler's cache knows about all nodes at once (kube-scheduler's snapshot lists of
+ * nodes with affinity pods), so a plugin can skip a walk over every node that would find nothing.
+ * Counts may be too high (a pod on a deleted node), never too low.
+ */
+export interface ClusterHints {
+  /** Pods with any pod affinity or anti-affinity terms, bound or assumed. */
+  podsWithAffinity: number
+  /** Pods with required pod anti-affinity terms, bound or assumed. */
+  podsWithRequiredAntiAffinity: number
+}
+
+/** Where the cycle state holds the ClusterHints, when the caller gave them. */
+export const CLUSTER_HINTS = 'ClusterHints'
+
+/** The hints of this cycle, if any. */
+export function clusterHints(state: CycleState): ClusterHints | undefined {
+  return state.get(CLUSTER_HINTS) as ClusterHints | undefined
+}
+
 /** The highest score a plugin may give a node. */
 export const MAX_NODE_SCORE = 100
 
@@ -53,14 +73,18 @@ export interface FilterPlugin extends Plugin {
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status
 }
 
-/** Computes state once per pod before scoring the feasible nodes. */
+/**
+ * Computes state once per pod before scoring the feasible nodes. Answering SKIP means the
+ * plugin's Score would rank every feasible node alike for this pod: it is not run (as
+ * kube-scheduler's PreScore Skip).
+ */
 export interface PreScorePlugin extends Plugin {
   preScore(
     state: CycleState,
     pod: PodInfo,
     nodes: readonly NodeInfo[],
     all: readonly NodeInfo[]
-  ): void
+  ): Status | void
 }
 
 /** Ranks a feasible node, 0…MAX_NODE_SCORE after `normalizeScore`. */

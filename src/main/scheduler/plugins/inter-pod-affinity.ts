@@ -1,13 +1,25 @@
 /**
- * InterPodAffinity (required terms): a pod goes only where pods matching its affinity terms run
- * in the same topology domain, never where pods matching its anti-affinity terms run, and never
- * where an existing pod's anti-affinity would reject it.
+ * InterPodAffinity. Filter (required terms): a pod goes only where pods matching its affinity
+ * terms run in the same topology domain, never where pods matching its anti-affinity terms run,
+ * and never where an existing pod's anti-affinity would reject it. Score (preferred terms, and
+ * existing pods' terms about this pod): see inter-pod-affinity-scoring.ts.
  */
 import type { PodAffinityTerm } from 'kubernetes-types/core/v1'
 import type { NodeInfo, PodInfo } from '../framework/node-info'
-import type { CycleState, FilterPlugin, PreFilterPlugin } from '../framework/types'
-import { SKIP, SUCCESS, unresolvable, unschedulable } from '../framework/types'
-import { matchesLabelSelector } from '../framework/selectors'
+import type {
+  CycleState,
+  FilterPlugin,
+  PreFilterPlugin,
+  PreScorePlugin,
+  ScorePlugin
+} from '../framework/types'
+import { clusterHints, SKIP, SUCCESS, unresolvable, unschedulable } from '../framework/types'
+import {
+  normalizeInterPodAffinity,
+  preScoreInterPodAffinity,
+  scoreInterPodAffinity,
+  termMatches
+} from './inter-pod-affinity-scoring'
 
 /** The plugin's name. */
 export const INTER_POD_AFFINITY = 'InterPodAffinity'
@@ -22,14 +34,6 @@ export const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH =
 
 const KEY = INTER_POD_AFFINITY
 
-function termMatches(owner: PodInfo, term: PodAffinityTerm, target: PodInfo): boolean {
-  const namespaces =
-    term.namespaces && term.namespaces.length > 0 ? term.namespaces : [owner.namespace]
-  return (
-    namespaces.includes(target.namespace) && matchesLabelSelector(target.labels, term.labelSelector)
-  )
-}
-
 /** `topologyKey=value` domains, per term, where matching pods run. */
 interface AffinityState {
   affinity: Set<string>[]
@@ -40,14 +44,21 @@ interface AffinityState {
   antiTerms: PodAffinityTerm[]
 }
 
-/** Filters on required pod affinity and anti-affinity. */
-export const interPodAffinity: PreFilterPlugin & FilterPlugin = {
+/** Filters on required pod affinity and anti-affinity; scores preferred terms (weight 2). */
+export const interPodAffinity: PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin = {
   name: INTER_POD_AFFINITY,
+  weight: 2,
+  preScore: (state, pod, _feasible, all) => preScoreInterPodAffinity(state, pod, all),
+  score: (state, _pod, node) => scoreInterPodAffinity(state, node),
+  normalizeScore: (_state, _pod, scores) => normalizeInterPodAffinity(scores),
   preFilter(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]) {
     const affinityTerms =
       pod.pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []
     const antiTerms =
       pod.pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []
+    // Nothing to check anywhere: skip the walk over every node.
+    const none = affinityTerms.length + antiTerms.length === 0
+    if (none && clusterHints(state)?.podsWithRequiredAntiAffinity === 0) return SKIP
     const s: AffinityState = {
       affinity: affinityTerms.map(() => new Set()),
       anti: antiTerms.map(() => new Set()),

@@ -2,8 +2,8 @@
  * NodeAffinity: `spec.nodeSelector` and required node affinity filter; preferred terms add
  * their weights to the score.
  */
-import type { FilterPlugin, ScorePlugin } from '../framework/types'
-import { MAX_NODE_SCORE, SUCCESS, unresolvable } from '../framework/types'
+import type { FilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/types'
+import { MAX_NODE_SCORE, SKIP, SUCCESS, unresolvable } from '../framework/types'
 import { matchesTerm } from '../framework/selectors'
 
 /** The plugin's name. */
@@ -12,13 +12,16 @@ export const NODE_AFFINITY = 'NodeAffinity'
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"
 
 /** Filters on nodeSelector and requiredDuringScheduling terms; scores preferred terms (weight 2). */
-export const nodeAffinity: FilterPlugin & ScorePlugin = {
+export const nodeAffinity: FilterPlugin & PreScorePlugin & ScorePlugin = {
   name: NODE_AFFINITY,
   weight: 2,
   filter(_state, pod, node) {
     const spec = pod.pod.spec
-    for (const [k, v] of Object.entries(spec?.nodeSelector ?? {})) {
-      if (node.labels[k] !== v) return unresolvable(ERR_REASON_POD)
+    const selector = spec?.nodeSelector
+    if (selector) {
+      for (const k in selector) {
+        if (node.labels[k] !== selector[k]) return unresolvable(ERR_REASON_POD)
+      }
     }
     const required =
       spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
@@ -29,6 +32,12 @@ export const nodeAffinity: FilterPlugin & ScorePlugin = {
     }
     return SUCCESS
   },
+  // Without preferred terms every node scores 0.
+  preScore: (_state, pod) =>
+    (pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [])
+      .length === 0
+      ? SKIP
+      : undefined,
   score(_state, pod, node) {
     let total = 0
     const preferred =

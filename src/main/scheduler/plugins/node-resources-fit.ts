@@ -2,6 +2,7 @@
  * NodeResourcesFit: a pod's requests must fit the node's allocatable minus what the pods on it
  * request (pod count included); LeastAllocated scoring prefers emptier nodes.
  */
+import type { NodeInfo, PodInfo } from '../framework/node-info'
 import type { FilterPlugin, ScorePlugin, Status } from '../framework/types'
 import { MAX_NODE_SCORE, SUCCESS, unschedulable } from '../framework/types'
 
@@ -15,11 +16,31 @@ export function errReasonInsufficient(resource: string): string {
   return `Insufficient ${resource}`
 }
 
+/** LeastAllocated for one resource: the free share after placing the pod, 0…MAX_NODE_SCORE. */
+function leastAllocated(requested: number, capacity: number): number {
+  return capacity <= 0 || requested > capacity
+    ? 0
+    : ((capacity - requested) * MAX_NODE_SCORE) / capacity
+}
+
+/** True when the pod fits on every count (the common case; no reasons need building). */
+function fits(pod: PodInfo, node: NodeInfo): boolean {
+  const req = pod.requests
+  return (
+    node.pods.size < node.allocatable.pods &&
+    req.milliCpu <= node.free.milliCpu &&
+    req.memory <= node.free.memory &&
+    req.ephemeralStorage <= node.free.ephemeralStorage &&
+    pod.scalarNames.length === 0
+  )
+}
+
 /** Filters on requests vs allocatable; scores with LeastAllocated (weight 1). */
 export const nodeResourcesFit: FilterPlugin & ScorePlugin = {
   name: NODE_RESOURCES_FIT,
   weight: 1,
   filter(_state, pod, node): Status {
+    if (fits(pod, node)) return SUCCESS
     const reasons: string[] = []
     const alloc = node.allocatable
     const used = node.requested
@@ -47,15 +68,14 @@ export const nodeResourcesFit: FilterPlugin & ScorePlugin = {
   },
   score(_state, pod, node) {
     // LeastAllocated over cpu and memory (weight 1 each), with best-effort defaults.
-    const part = (requested: number, capacity: number): number =>
-      capacity <= 0 || requested > capacity
-        ? 0
-        : ((capacity - requested) * MAX_NODE_SCORE) / capacity
-    const cpu = part(
+    const cpu = leastAllocated(
       node.nonZeroRequested.milliCpu + pod.nonZero.milliCpu,
       node.allocatable.milliCpu
     )
-    const mem = part(node.nonZeroRequested.memory + pod.nonZero.memory, node.allocatable.memory)
+    const mem = leastAllocated(
+      node.nonZeroRequested.memory + pod.nonZero.memory,
+      node.allocatable.memory
+    )
     return Math.floor((cpu + mem) / 2)
   }
 }

@@ -3,8 +3,8 @@
  * PreferNoSchedule taints lower the score by how many are not tolerated.
  */
 import type { Taint } from 'kubernetes-types/core/v1'
-import type { FilterPlugin, ScorePlugin } from '../framework/types'
-import { MAX_NODE_SCORE, SUCCESS, unresolvable } from '../framework/types'
+import type { FilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/types'
+import { MAX_NODE_SCORE, SKIP, SUCCESS, unresolvable } from '../framework/types'
 import { tolerates } from '../framework/selectors'
 
 /** The plugin's name. */
@@ -16,17 +16,26 @@ export function errReasonUntoleratedTaint(taint: Taint): string {
 }
 
 /** Filters on NoSchedule/NoExecute taints; scores on PreferNoSchedule ones (weight 3). */
-export const taintToleration: FilterPlugin & ScorePlugin = {
+export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
   name: TAINT_TOLERATION,
   weight: 3,
   filter(_state, pod, node) {
+    const taints = node.node.spec?.taints
+    if (!taints || taints.length === 0) return SUCCESS
     const tols = pod.pod.spec?.tolerations ?? []
-    for (const taint of node.node.spec?.taints ?? []) {
+    for (const taint of taints) {
       if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue
       if (!tols.some((t) => tolerates(t, taint)))
         return unresolvable(errReasonUntoleratedTaint(taint))
     }
     return SUCCESS
+  },
+  // When no feasible node has a PreferNoSchedule taint, every node scores the same.
+  preScore(_state, _pod, nodes) {
+    const preferNo = nodes.some((n) =>
+      (n.node.spec?.taints ?? []).some((t) => t.effect === 'PreferNoSchedule')
+    )
+    return preferNo ? undefined : SKIP
   },
   score(_state, pod, node) {
     const tols = (pod.pod.spec?.tolerations ?? []).filter(
