@@ -170,6 +170,27 @@ describe('scheduler', () => {
     )
   })
 
+  it('logs each decision with why the other nodes were not chosen', async () => {
+    await client.create(makeNode('open', { cpu: '2' }))
+    await client.create(makeNode('small', { cpu: '100m' }))
+    await client.create(makeNode('cordoned', { unschedulable: true }))
+    await start()
+    await client.create(makePod('picky', { cpu: '500m' }))
+    const line = await eventually(
+      async () => lines.find((l) => l.startsWith('pod scheduled') && l.includes('default/picky')),
+      'the decision logged'
+    )
+    const values = JSON.parse(line.slice('pod scheduled '.length)) as Record<string, unknown>
+    expect(values).toMatchObject({
+      pod: 'default/picky',
+      node: 'open',
+      rejected: {
+        small: 'Insufficient cpu',
+        cordoned: 'node(s) were unschedulable'
+      }
+    })
+  })
+
   it('a burst of 30 pods respects capacity before the watch catches up', async () => {
     // 1 cpu per worker; 30 pods of 100m: 10 per node exactly fills all three.
     for (const n of [

@@ -318,7 +318,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
       node: result.node,
       feasible: result.feasible,
       evaluated: result.evaluated,
-      rejected: result.rejected.size
+      // Why the other nodes were not chosen (the first LOGGED_REJECTIONS of them).
+      rejected: rejectedSample(result.rejected)
     })
     void bind(current, result.node)
   }
