@@ -8,13 +8,13 @@
  * the same steps backwards. A failed start undoes what it did, so the lock is never left behind
  * by a live process.
  *
- * Nodes: the node provider (docker when an engine answers, else process; or as asked) is
- * prepared before the API server (docker: the cluster network, whose gateway the API server also
- * listens on, and the node image), then the node lifecycle check and the workers start after
- * the kubeconfigs. Stopping detaches from the provider: docker nodes keep running and the next
- * `up` adopts them.
+ * Nodes (nodes/cluster-nodes.ts): the node provider is prepared before the API server (docker:
+ * the cluster network, whose gateway the API server also listens on, and the node image), and
+ * the workers start after the kubeconfigs. Stopping detaches from the provider: docker nodes
+ * keep running and the next `up` adopts them.
  *
- * The scheduler and the controller manager come later.
+ * kube-scheduler and kube-controller-manager start after the API server (kube-components.ts),
+ * each with its own client identity and component log.
  */
 import { launchApiServer, type LaunchedApiServer } from './apiserver/launch'
 import type { ApiServer } from './apiserver/server'
@@ -38,17 +38,14 @@ import {
   type ComponentLog
 } from './observe/component-log'
 import { KUBEDESK_VERSION } from './version'
-import type { NodeProvider, NodeProviderName } from './nodes/types'
-import { NodeManager, type NodeManagerOptions } from './nodes/node-manager'
-import { createNodeProvider } from './nodes/create-provider'
+import type { NodeProviderName } from './nodes/types'
+import type { NodeManagerOptions } from './nodes/node-manager'
+import { ClusterNodes } from './nodes/cluster-nodes'
 import { startKubeComponents, type KubeComponents } from './kube-components'
-import { issueKubeletServingCert } from './apiserver/pki'
-import { NodeActionError, type NodeActionRequest } from './control-socket'
+import type { NodeActionRequest } from './control-socket'
 
 export type { NodeProviderName } from './nodes/types'
-
-/** The node provider's component name in logs. */
-export const NODE_PROVIDER_COMPONENT = 'node-provider'
+export { NODE_PROVIDER_COMPONENT } from './nodes/cluster-nodes'
 export { CONTROLLER_MANAGER_COMPONENT, SCHEDULER_COMPONENT } from './kube-components'
 
 /** A step of start-up that finished, for a progress display. */
@@ -74,6 +71,12 @@ export interface ControlPlaneOptions {
   kubelet?: NodeManagerOptions['kubelet']
   /** Lease age after which a node goes NotReady (default 20 s). */
   nodeMonitorGracePeriodSeconds?: number
+  /** How long new pods tolerate a not-ready node (default 30 s; Kubernetes 300 s). */
+  defaultNotReadyTolerationSeconds?: number
+  /** How long new pods tolerate an unreachable node (default 30 s; Kubernetes 300 s). */
+  defaultUnreachableTolerationSeconds?: number
+  /** Terminated pods kept before the pod GC deletes the oldest (default 1000). */
+  terminatedPodGcThreshold?: number
   /** The API server's port (default 6443; 0 = any free port). Taken → a free one, said so. */
   port: number
   /**
@@ -138,11 +141,7 @@ export class ControlPlane {
   private startedAt?: Date
   private uiUrl?: string
   private kubeconfigCreds?: { server: string; caCert: string; token: string }
-  private provider?: NodeProvider
-  private providerReason = ''
-  private providerLog?: ComponentLog
-  private apiServerHost = '127.0.0.1'
-  private nodes?: NodeManager
+  private readonly nodes: ClusterNodes
   private components?: KubeComponents
   private starting?: Promise<void>
   private stopping?: Promise<void>
@@ -150,6 +149,12 @@ export class ControlPlane {
   constructor(options: ControlPlaneOptions) {
     this.options = options
     this.paths = dataDirPaths(options.dataDir)
+    this.nodes = new ClusterNodes({
+      dataDir: options.dataDir,
+      provider: options.provider,
+      kubelet: options.kubelet,
+      progress: (message) => this.progress('nodes', message)
+    })
   }
 
   /**
@@ -214,31 +219,12 @@ export class ControlPlane {
       components: [store, apiServer, ...(this.components?.statuses() ?? [])],
       apiServerUrl: this.apiServer?.url,
       uiUrl: this.uiUrl,
-      ...(this.provider
-        ? {
-            nodeProvider: { name: this.provider.name, reason: this.providerReason },
-            nodes: await this.nodeList()
-          }
-        : {})
+      ...(await this.nodes.status())
     }
-  }
-
-  private async nodeList(): Promise<NonNullable<ClusterStatus['nodes']>> {
-    const nodes = (await this.nodes?.list().catch(() => [])) ?? []
-    return nodes.map((n) => ({
-      name: n.name,
-      state: n.state,
-      cpu: n.size.cpu,
-      memoryBytes: n.size.memoryBytes,
-      address: n.address
-    }))
   }
 
   /** `kubedesk node add|stop|start|rm` (through the control socket) and the UI's node buttons. */
   nodeAction(request: NodeActionRequest): Promise<{ message: string }> {
-    if (!this.nodes) {
-      return Promise.reject(new NodeActionError('the control plane is not running', 503))
-    }
     return this.nodes.action(request)
   }
 
@@ -290,16 +276,17 @@ export class ControlPlane {
     )
 
     await this.openStore()
-    await this.prepareNodeProvider()
+    await this.nodes.prepare()
     await this.serveApi()
     await this.writeKubeconfigs()
     this.components = startKubeComponents({
       dataDir: o.dataDir,
       server: this.apiServer!,
       nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriodSeconds,
+      terminatedPodGcThreshold: o.terminatedPodGcThreshold,
       progress: (component, message) => this.progress(component, message)
     })
-    await this.startNodes()
+    await this.nodes.start(this.launched!, o.nodes)
 
     this.socket = await startControlSocket(this.paths.socket, {
       getStatus: () => this.status(),
@@ -354,52 +341,6 @@ export class ControlPlane {
     this.watchCompaction()
   }
 
-  /**
-   * Picks the node provider and prepares it (docker: network and node image), so the API server
-   * can also listen where node containers reach it.
-   */
-  private async prepareNodeProvider(): Promise<void> {
-    const o = this.options
-    const log = (this.providerLog = createComponentLog(o.dataDir, NODE_PROVIDER_COMPONENT))
-    const { provider, reason } = await createNodeProvider(o.provider, { dataDir: o.dataDir, log })
-    this.provider = provider
-    this.providerReason = reason
-    log.info('node provider chosen', { provider: provider.name, reason })
-    this.progress('nodes', `${provider.name} provider (${reason})`)
-    const { apiServerHost } = await provider.prepare((message: string) => {
-      log.info(message)
-      this.progress('nodes', message)
-    })
-    this.apiServerHost = apiServerHost
-  }
-
-  /** The control-plane Node and the wanted workers. */
-  private async startNodes(): Promise<void> {
-    const o = this.options
-    const server = this.apiServer!
-    const launched = this.launched!
-    const { startInProcessKubelet } = await import('./nodes/in-process-kubelet')
-    this.nodes = new NodeManager({
-      dataDir: o.dataDir,
-      provider: this.provider!,
-      apiServerHost: this.apiServerHost,
-      apiServerPort: server.port,
-      caCert: launched.credentials.caCert,
-      credentials: launched.tokens,
-      kubeletClientToken: launched.kubeletClientToken,
-      issueServingCert: (name, addresses) => issueKubeletServingCert(o.dataDir, name, addresses),
-      clientFor: (user, fieldManager) => server.clientFor(user, fieldManager),
-      startInProcessKubelet: (config, client) =>
-        startInProcessKubelet(config, client, this.providerLog!),
-      kubelet: o.kubelet,
-      log: this.providerLog!
-    })
-    await this.nodes.start(o.nodes, (message) => {
-      this.providerLog?.info(message)
-      this.progress('nodes', message)
-    })
-  }
-
   /** The PKI, the tokens and the HTTPS server (src/main/apiserver/launch.ts). */
   private async serveApi(): Promise<void> {
     const o = this.options
@@ -412,7 +353,11 @@ export class ControlPlane {
         port: o.port,
         sans: [...(o.apiServerSans ?? []), ...this.extraHosts()],
         extraHosts: this.extraHosts(),
-        log
+        log,
+        admission: {
+          defaultNotReadyTolerationSeconds: o.defaultNotReadyTolerationSeconds,
+          defaultUnreachableTolerationSeconds: o.defaultUnreachableTolerationSeconds
+        }
       })
       this.launched = launched
       this.apiServer = launched.server
@@ -436,7 +381,8 @@ export class ControlPlane {
 
   /** Addresses beyond loopback the API server listens on: the cluster network's gateway. */
   private extraHosts(): string[] {
-    return this.apiServerHost === '127.0.0.1' ? [] : [this.apiServerHost]
+    const host = this.nodes.apiServerHost
+    return host === '127.0.0.1' ? [] : [host]
   }
 
   /**
@@ -509,14 +455,7 @@ export class ControlPlane {
     }
     await this.components?.stop()
     this.components = undefined
-    if (this.nodes) {
-      await this.nodes.stop()
-      this.nodes = undefined
-      this.providerLog?.info('detached from the node provider')
-    } else if (this.provider) {
-      await this.provider.detach().catch(() => undefined)
-    }
-    this.provider = undefined
+    await this.nodes.stop()
     if (this.apiServer) {
       const server = this.apiServer
       this.apiServer = undefined
@@ -551,7 +490,6 @@ export class ControlPlane {
     this.log?.close()
     this.storeLog?.close()
     this.apiServerLog?.close()
-    this.providerLog?.close()
   }
 }
 
