@@ -1,11 +1,14 @@
 /**
  * The control plane's in-process Kubernetes components beyond the API server: kube-scheduler
- * (src/main/scheduler) and kube-controller-manager (src/main/controllers: node lifecycle,
- * ReplicaSet, Deployment). Each talks to the API server through the in-process client as its
+ * (src/main/scheduler) and kube-controller-manager (src/main/controllers: the node lifecycle
+ * controller here, every other one through controller-manager.ts's CONTROLLERS). Each talks to the API server through the in-process client as its
  * own user and logs to its own component log.
  */
 import type { ApiServer } from './apiserver/server'
-import { CONTROLLERS as CONTROLLER_STARTERS, startControllerManager } from './controllers/controller-manager'
+import {
+  CONTROLLERS as CONTROLLER_STARTERS,
+  startControllerManager
+} from './controllers/controller-manager'
 import { startNodeLifecycleController } from './controllers/node-lifecycle-controller'
 import { createComponentLog } from './observe/component-log'
 import { startScheduler } from './scheduler/scheduler'
@@ -22,6 +25,8 @@ export interface KubeComponentsOptions {
   server: ApiServer
   /** Lease age after which a node goes NotReady (default 20 s). */
   nodeMonitorGracePeriodSeconds?: number
+  /** Terminated pods the pod GC keeps (default 1000). */
+  terminatedPodGcThreshold?: number
   progress: (component: string, message: string) => void
 }
 
@@ -58,7 +63,11 @@ export function startKubeComponents(o: KubeComponentsOptions): KubeComponents {
     log: controllerLog,
     gracePeriodSeconds: o.nodeMonitorGracePeriodSeconds
   })
-  const controllerManager = startControllerManager({ client, log: controllerLog })
+  const controllerManager = startControllerManager({
+    client,
+    log: controllerLog,
+    terminatedPodGcThreshold: o.terminatedPodGcThreshold
+  })
   controllerLog.info('controller manager started', { controllers: CONTROLLERS })
   o.progress(CONTROLLER_MANAGER_COMPONENT, `${CONTROLLERS.join(', ')} controllers`)
 

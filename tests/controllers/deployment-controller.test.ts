@@ -48,7 +48,13 @@ beforeAll(async () => {
     kubeletBusy = true
     void (async () => {
       const pods = (await f.client.list<Json>(POD, { namespace: NS })).items
-      const next = pods.find((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Running')
+      // Pods of an image named `never…` never get ready (a rollout that cannot progress).
+      const next = pods.find(
+        (p) =>
+          !p.metadata.deletionTimestamp &&
+          p.status?.phase !== 'Running' &&
+          !p.spec.containers[0].image.startsWith('never')
+      )
       if (next) await markReady(f.client, NS, next.metadata.name).catch(() => undefined)
     })().finally(() => (kubeletBusy = false))
   }, 50)
@@ -219,6 +225,88 @@ describe('deployment controller', () => {
       (s) => s.metadata.annotations['deployment.kubernetes.io/revision'] === '1'
     )
     expect(old.spec.replicas).toBe(0)
+  })
+})
+
+describe('deployment controller: scaling during a rollout and the progress deadline', () => {
+  const sizes = async (app: string): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {}
+    for (const rs of await setsOf(app)) {
+      out[rs.spec.template.spec.containers[0].image] = rs.spec.replicas
+    }
+    return out
+  }
+
+  it('spreads a scale over the old and new ReplicaSets by their sizes', async () => {
+    await f.client.create(
+      deployment('prop', 10, {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: 3, maxUnavailable: 2 }
+      })
+    )
+    await until('prop complete', () => complete('prop', 10), 20_000)
+    await f.client.patch(DEPLOY, NS, 'prop', 'merge', {
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'never:1' }] } } }
+    })
+    // The new pods never get ready: the rollout stops at replicas + maxSurge, with
+    // replicas - maxUnavailable old ones left.
+    await until('the rollout stuck at 8 old + 5 new', async () => {
+      const s = await sizes('prop')
+      return s['busybox:1'] === 8 && s['never:1'] === 5
+    })
+    await f.client.patch(DEPLOY, NS, 'prop', 'merge', { spec: { replicas: 15 } })
+    // 15 + 3 allowed: 5 more, shared 8:5 → 3 to the old, 2 to the new (Kubernetes' docs example).
+    await until('old 11, new 7', async () => {
+      const s = await sizes('prop')
+      return s['busybox:1'] === 11 && s['never:1'] === 7
+    })
+    for (const rs of await setsOf('prop')) {
+      expect(rs.metadata.annotations['deployment.kubernetes.io/desired-replicas']).toBe('15')
+      expect(rs.metadata.annotations['deployment.kubernetes.io/max-replicas']).toBe('18')
+    }
+  })
+
+  it('a paused deployment still scales proportionally, and never rolls out', async () => {
+    await f.client.patch(DEPLOY, NS, 'prop', 'merge', {
+      spec: {
+        paused: true,
+        replicas: 10,
+        template: { spec: { containers: [{ name: 'c', image: 'never:2' }] } }
+      }
+    })
+    await until('old 8, new 5 again', async () => {
+      const s = await sizes('prop')
+      return s['busybox:1'] === 8 && s['never:1'] === 5
+    })
+    const d = await getDeploy('prop')
+    expect(d.status.conditions.find((c: Json) => c.type === 'Progressing')).toMatchObject({
+      status: 'Unknown',
+      reason: 'DeploymentPaused',
+      message: 'Deployment is paused'
+    })
+    expect(Object.keys(await sizes('prop')).sort()).toEqual(['busybox:1', 'never:1'])
+  })
+
+  it('times out progressing after progressDeadlineSeconds without progress', async () => {
+    await f.client.patch(DEPLOY, NS, 'prop', 'merge', {
+      spec: { paused: false, progressDeadlineSeconds: 1 }
+    })
+    const d: Json = await until(
+      'ProgressDeadlineExceeded',
+      async () => {
+        const x = await getDeploy('prop')
+        const c = x.status.conditions.find((c: Json) => c.type === 'Progressing')
+        return c?.reason === 'ProgressDeadlineExceeded' && x
+      },
+      8_000
+    )
+    const newRS = (await setsOf('prop')).find(
+      (rs) => rs.spec.template.spec.containers[0].image === 'never:2'
+    )
+    expect(d.status.conditions.find((c: Json) => c.type === 'Progressing')).toMatchObject({
+      status: 'False',
+      message: `ReplicaSet "${newRS.metadata.name}" has timed out progressing.`
+    })
   })
 })
 

@@ -34,7 +34,12 @@ describe('maxSurge and maxUnavailable', () => {
     [3, 1, 1, 1, 1],
     [3, 0, 0, 0, 1], // both zero: unavailable becomes 1 so the rollout can move
     [5, '0%', '0%', 0, 1],
-    [10, '15%', '15%', 2, 1]
+    [10, '15%', '15%', 2, 1],
+    [10, '35%', '35%', 4, 3], // 3.5: surge up, unavailable down
+    [1, '100%', '100%', 1, 1],
+    [3, '10%', '10%', 1, 0], // 0.3 → surge 1, unavailable 0 (not both zero)
+    [3, 0, '10%', 0, 1], // 0 and 0.3 → 0: unavailable becomes 1
+    [0, '25%', '25%', 0, 1]
   ])('%i replicas, surge %s, unavailable %s → %i, %i', (n, s, u, surge, unav) => {
     expect(resolveFenceposts(deploy(n, s, u))).toEqual({ maxSurge: surge, maxUnavailable: unav })
   })

@@ -46,7 +46,18 @@ Flags:
                            scale); default: docker when a Docker engine answers, else process
   --node-heartbeat D       how often kubelets renew their Lease (default 10s)
   --node-monitor-grace-period D
-                           a node whose Lease is older than this goes NotReady (default 20s)
+                           a node whose Lease is older than this goes NotReady (default 20s;
+                           Kubernetes 50s) and gets the unreachable NoExecute taint
+  --default-not-ready-toleration-seconds N
+  --default-unreachable-toleration-seconds N
+                           how long a new pod stays on a node that is not ready (its kubelet
+                           says Ready=False) or unreachable (its Lease expired) before it is
+                           evicted, unless the pod sets its own toleration (default 30 each;
+                           Kubernetes 300). A pod comes back elsewhere about grace + this.
+  --terminated-pod-gc-threshold N
+                           finished (Succeeded/Failed) pods kept before the oldest are deleted
+                           (default 1000; Kubernetes 12500; 0 keeps them all). Pods on deleted
+                           nodes are always deleted.
   --crash-loop-backoff I,M CrashLoopBackOff's first delay and ceiling (default 10s,5m)
   --port PORT              port for the Kubernetes API server on 127.0.0.1 (default 6443;
                            0 = any free port). If it is taken, a free port is used and 'up'
@@ -55,8 +66,9 @@ ${DATA_DIR_FLAG}
   -h, --help               show this help
 
 What this build starts: the store (shown as 'etcd' in status and logs), the Kubernetes API
-server (HTTPS on 127.0.0.1, with a CA created on first run in <data-dir>/pki), and the control
-socket that 'kubedesk status' and 'kubedesk down' use. It writes <data-dir>/kubeconfig and
+server (HTTPS on 127.0.0.1, with a CA created on first run in <data-dir>/pki), kube-scheduler,
+kube-controller-manager (every controller 'kubedesk status' lists), and the control socket
+that 'kubedesk status' and 'kubedesk down' use. It writes <data-dir>/kubeconfig and
 merges a 'kubedesk' cluster, user and context into your kubeconfig ($KUBECONFIG's first file,
 else ~/.kube/config), making it the current context only when you have none.
 

@@ -31,13 +31,18 @@ const FLAGS: FlagSpec = {
   'ui-port': { type: 'string' },
   'node-heartbeat': { type: 'string' },
   'crash-loop-backoff': { type: 'string' },
-  'node-monitor-grace-period': { type: 'string' }
+  'node-monitor-grace-period': { type: 'string' },
+  'default-not-ready-toleration-seconds': { type: 'string' },
+  'default-unreachable-toleration-seconds': { type: 'string' },
+  'terminated-pod-gc-threshold': { type: 'string' }
 }
 
 const STORES: readonly StoreBackend[] = ['sqlite', 'memory', 'etcd']
 const PROVIDERS: readonly (NodeProviderName | 'auto')[] = ['auto', 'docker', 'process', 'simulated']
 /** A sanity bound, well above what the simulated provider is meant for. */
 const MAX_NODES = 10_000
+/** tolerationSeconds is an int64; a bound of 2^31-1 s (68 years) is for ever enough. */
+const MAX_TOLERATION_SECONDS = 2_147_483_647
 
 /** What `up` was asked for. */
 export interface UpRequest {
@@ -87,6 +92,10 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv): UpRequest {
     if (ms < 100) throw new UsageError(`--${flag} must be at least 100ms (got '${value}')`, COMMAND)
     return ms / 1000
   }
+  const integer = (flag: string, max: number): number | undefined => {
+    const value = raw(flag)
+    return value === undefined ? undefined : parseIntegerFlag(COMMAND, `--${flag}`, value, 0, max)
+  }
   const heartbeat = seconds('node-heartbeat')
   const backoff = parseBackoff(raw('crash-loop-backoff'))
   const kubelet = {
@@ -104,7 +113,16 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv): UpRequest {
       provider,
       port,
       kubelet,
-      nodeMonitorGracePeriodSeconds: seconds('node-monitor-grace-period')
+      nodeMonitorGracePeriodSeconds: seconds('node-monitor-grace-period'),
+      defaultNotReadyTolerationSeconds: integer(
+        'default-not-ready-toleration-seconds',
+        MAX_TOLERATION_SECONDS
+      ),
+      defaultUnreachableTolerationSeconds: integer(
+        'default-unreachable-toleration-seconds',
+        MAX_TOLERATION_SECONDS
+      ),
+      terminatedPodGcThreshold: integer('terminated-pod-gc-threshold', 100_000_000)
     },
     ui,
     uiPort

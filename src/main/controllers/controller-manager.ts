@@ -6,10 +6,23 @@
  */
 import type { ApiClient } from '../apiserver/client'
 import type { ComponentLog } from '../observe/component-log'
+import { startCronJobController } from './cronjob/cronjob-controller'
+import { startDaemonSetController } from './daemonset/daemonset-controller'
 import { startDeploymentController } from './deployment-controller'
+import { startEndpointsController } from './endpoints-controller'
+import { startEndpointSliceController } from './endpointslice-controller'
+import { startGarbageCollector } from './garbage-collector/garbage-collector'
+import { startJobController } from './job/job-controller'
+import { startNamespaceController } from './namespace-controller'
+import { startPodGcController } from './podgc-controller'
 import { startReplicaSetController } from './replicaset-controller'
+import { startReplicationManager } from './replication-controller'
+import { startServiceAccountController } from './serviceaccount-controller'
 import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
 import type { RunningController } from './shared/run-workers'
+import { startStatefulSetController } from './statefulset/statefulset-controller'
+import { startTaintEvictionController } from './taint-eviction-controller'
+import { startTtlAfterFinishedController } from './ttl-after-finished-controller'
 
 /** What every controller is started with. */
 export interface SharedControllerOptions {
@@ -17,12 +30,27 @@ export interface SharedControllerOptions {
   log: ComponentLog
   informers: InformerFactory
   workers?: number
+  /** Terminated pods the pod GC keeps (`--terminated-pod-gc-threshold`, default 1000). */
+  terminatedPodGcThreshold?: number
 }
 
 /** The controllers, by their kube-controller-manager name, in start order. */
 export const CONTROLLERS: Record<string, (o: SharedControllerOptions) => RunningController> = {
   replicaset: startReplicaSetController,
-  deployment: startDeploymentController
+  replicationcontroller: startReplicationManager,
+  deployment: startDeploymentController,
+  daemonset: startDaemonSetController,
+  statefulset: startStatefulSetController,
+  job: startJobController,
+  cronjob: startCronJobController,
+  'ttl-after-finished': startTtlAfterFinishedController,
+  'taint-eviction-controller': startTaintEvictionController,
+  'pod-garbage-collector': startPodGcController,
+  garbagecollector: startGarbageCollector,
+  namespace: startNamespaceController,
+  serviceaccount: startServiceAccountController,
+  endpoint: startEndpointsController,
+  endpointslice: startEndpointSliceController
 }
 
 /** Options of the controller manager. */
@@ -33,6 +61,8 @@ export interface ControllerManagerOptions {
   log: ComponentLog
   /** Workers per controller (default 5). */
   workers?: number
+  /** Terminated pods the pod GC keeps (default 1000). */
+  terminatedPodGcThreshold?: number
 }
 
 /** A running controller manager. */
@@ -50,7 +80,8 @@ export function startControllerManager(o: ControllerManagerOptions): ControllerM
     client: o.client,
     log: o.log,
     informers,
-    workers: o.workers
+    workers: o.workers,
+    terminatedPodGcThreshold: o.terminatedPodGcThreshold
   }
   // Controllers register their informers (and indexes) first; the factory starts them once.
   const controllers = Object.values(CONTROLLERS).map((start) => start(shared))

@@ -4,20 +4,18 @@
  * pods from the old ones to the new one by the Deployment's strategy (RollingUpdate within
  * maxSurge/maxUnavailable, or Recreate). Revisions go in `deployment.kubernetes.io/revision`
  * annotations; old ReplicaSets beyond `revisionHistoryLimit` are deleted once a rollout completes.
+ * A paused Deployment, or one whose size changed, is only scaled, spread over its ReplicaSets
+ * by their sizes (deployment/proportional-scale.ts); status carries Available and Progressing,
+ * which turns ProgressDeadlineExceeded after `progressDeadlineSeconds` without progress.
  */
 import type { Pod } from 'kubernetes-types/core/v1'
-import { ApiError } from '../apiserver/api-errors'
 import type { ApiClient } from '../apiserver/client'
 import type { KubeObject } from '../apiserver/types'
 import type { ComponentLog } from '../observe/component-log'
 import {
   byCreation,
   canonical,
-  computeHash,
-  copiedAnnotations,
   equalIgnoreHash,
-  POD_TEMPLATE_HASH,
-  REVISION,
   revisionOf,
   type DeploymentObj,
   type ReplicaSetObj
@@ -28,6 +26,12 @@ import {
   cleanupOldSets,
   type OwnershipCtx
 } from './deployment/replica-set-ownership'
+import {
+  createNewReplicaSet,
+  syncRevision,
+  type NewReplicaSetCtx
+} from './deployment/new-replica-set'
+import { isScalingEvent, scaleDeployment } from './deployment/proportional-scale'
 import {
   newRSNewReplicas,
   recreateScaleDown,
@@ -40,19 +44,19 @@ import {
   CONTROLLER_UID_INDEX,
   controllerUidOf,
   getControllerOf,
-  newControllerRef,
   specSelector
 } from './shared/controller-ref'
 import { createEventRecorder, type EventRecorder } from '../observe/event-recorder'
 import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
 import { keyOf, type Informer } from './shared/informer'
 import { createWorkQueue, type WorkQueue } from './shared/work-queue'
+import { patchStatus } from './shared/status-patch'
+import { POD_TYPE } from './shared/pod-utils'
 
 type PodObj = Pod & KubeObject
 
 const DEPLOYMENT_TYPE = { apiVersion: 'apps/v1', kind: 'Deployment' }
 const REPLICASET_TYPE = { apiVersion: 'apps/v1', kind: 'ReplicaSet' }
-const POD_TYPE = { apiVersion: 'v1', kind: 'Pod' }
 const COMPONENT = 'deployment-controller'
 
 /** Options of the controller. */
@@ -140,6 +144,12 @@ const ownership = (ctx: Ctx): OwnershipCtx => ({
   replicaSets: ctx.rsInformer.store
 })
 
+const nrs = (ctx: Ctx): NewReplicaSetCtx => ({
+  client: ctx.o.client,
+  log: ctx.o.log,
+  recorder: ctx.recorder
+})
+
 /** One reconciliation of the Deployment stored under `key`. */
 async function syncDeployment(ctx: Ctx, key: string): Promise<void> {
   const { o } = ctx
@@ -157,43 +167,44 @@ async function syncDeployment(ctx: Ctx, key: string): Promise<void> {
   const maxOld = Math.max(0, ...oldSets.map(revisionOf))
   let event: 'created' | 'found' | undefined = newRS ? 'found' : undefined
 
-  if (!d.spec?.paused) {
-    const ops = rolloutOps(ctx)
-    if (d.spec?.strategy?.type === 'Recreate') {
-      const step = await recreateScaleDown(d, oldSets, ops)
-      if (step === 'ready') {
-        if (!newRS) {
-          newRS = await createNewReplicaSet(ctx, d, maxOld + 1, d.spec?.replicas ?? 1)
-          event = 'created'
-        } else if (newRS.spec?.replicas !== d.spec?.replicas) {
-          await ops.scale(newRS, d.spec?.replicas ?? 1, d)
-        }
+  const ops = rolloutOps(ctx)
+  const paused = !!d.spec?.paused
+  if (paused || isScalingEvent(d, sets)) {
+    // `sync`: a paused Deployment, or one whose size changed, is only scaled (proportionally
+    // during a rollout); no new ReplicaSet is created and no rollout step taken.
+    await scaleDeployment(d, newRS, oldSets, ops)
+  } else if (d.spec?.strategy?.type === 'Recreate') {
+    const step = await recreateScaleDown(d, oldSets, ops)
+    if (step === 'ready') {
+      if (!newRS) {
+        newRS = await createNewReplicaSet(nrs(ctx), d, maxOld + 1, d.spec?.replicas ?? 1)
+        event = 'created'
+      } else if (newRS.spec?.replicas !== d.spec?.replicas) {
+        await ops.scale(newRS, d.spec?.replicas ?? 1, d)
       }
-    } else if (!newRS) {
-      newRS = await createNewReplicaSet(ctx, d, maxOld + 1, newRSNewReplicas(d, oldSets, undefined))
-      event = 'created'
-    } else {
-      await rolloutRolling(d, newRS, oldSets, ops)
     }
+  } else if (!newRS) {
+    newRS = await createNewReplicaSet(
+      nrs(ctx),
+      d,
+      maxOld + 1,
+      newRSNewReplicas(d, oldSets, undefined)
+    )
+    event = 'created'
+  } else {
+    await rolloutRolling(d, newRS, oldSets, ops)
   }
-  if (newRS) newRS = await syncRevision(ctx, d, newRS, maxOld)
+  if (newRS) newRS = await syncRevision(nrs(ctx), d, newRS, maxOld)
 
   const all = newRS ? [...oldSets, newRS] : oldSets
   const { status, recheckMs } = calculateStatus(d, newRS, all, new Date(), event)
-  if (newRS && deploymentComplete(d, status)) await cleanupOldSets(ownership(ctx), d, oldSets)
+  if (paused || (newRS && deploymentComplete(d, status))) {
+    await cleanupOldSets(ownership(ctx), d, oldSets)
+  }
   if (recheckMs !== undefined) ctx.queue.addAfter(key, recheckMs)
   // Key order differs between what we build and what the server stored; compare canonically.
   if (canonical(status) !== canonical(d.status ?? {})) {
-    await o.client.patch(
-      DEPLOYMENT_TYPE,
-      d.metadata.namespace,
-      d.metadata.name!,
-      'merge',
-      {
-        status: { ...status, conditions: status.conditions }
-      },
-      { subresource: 'status' }
-    )
+    await patchStatus(o.client, DEPLOYMENT_TYPE, d, { ...status, conditions: status.conditions })
   }
 }
 
@@ -202,9 +213,14 @@ function rolloutOps(ctx: Ctx): RolloutOps {
   return {
     async scale(rs, replicas, d) {
       const from = rs.spec?.replicas ?? 0
+      const annotations = replicasAnnotations(d)
+      const current = rs.metadata.annotations ?? {}
+      if (from === replicas && Object.entries(annotations).every(([k, v]) => current[k] === v)) {
+        return
+      }
       await ctx.o.client.patch(REPLICASET_TYPE, rs.metadata.namespace, rs.metadata.name!, 'merge', {
         metadata: {
-          annotations: replicasAnnotations(d),
+          annotations,
           resourceVersion: rs.metadata.resourceVersion
         },
         spec: { replicas }
@@ -227,100 +243,4 @@ function rolloutOps(ctx: Ctx): RolloutOps {
       )
     }
   }
-}
-
-/** Creates `<deployment>-<hash>`; an equal one already there (a stale cache) is used instead. */
-async function createNewReplicaSet(
-  ctx: Ctx,
-  d: DeploymentObj,
-  revision: number,
-  replicas: number
-): Promise<ReplicaSetObj> {
-  const hash = computeHash(d.spec?.template, d.status?.collisionCount)
-  const template = structuredClone(d.spec!.template)
-  template.metadata = {
-    ...template.metadata,
-    labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH]: hash }
-  }
-  const selector = structuredClone(d.spec!.selector)
-  selector.matchLabels = { ...selector.matchLabels, [POD_TEMPLATE_HASH]: hash }
-  const name = `${d.metadata.name}-${hash}`
-  const rs: ReplicaSetObj = {
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: {
-      name,
-      namespace: d.metadata.namespace,
-      labels: template.metadata.labels,
-      annotations: {
-        ...copiedAnnotations(d),
-        ...replicasAnnotations(d),
-        [REVISION]: String(revision)
-      },
-      ownerReferences: [newControllerRef(d)]
-    },
-    spec: { replicas, minReadySeconds: d.spec?.minReadySeconds ?? 0, selector, template }
-  }
-  try {
-    const created = await ctx.o.client.create<ReplicaSetObj>(rs)
-    ctx.o.log.info('created replica set', { deployment: keyOf(d), replicaset: name })
-    if (replicas > 0) {
-      ctx.recorder.event(
-        d,
-        'Normal',
-        'ScalingReplicaSet',
-        `Scaled up replica set ${name} from 0 to ${replicas}`
-      )
-    }
-    return created
-  } catch (err) {
-    if (!(err instanceof ApiError && err.code === 409)) throw err
-    const live = await ctx.o.client.get<ReplicaSetObj>(REPLICASET_TYPE, d.metadata.namespace, name)
-    if (
-      getControllerOf(live)?.uid === d.metadata.uid &&
-      equalIgnoreHash(live.spec?.template, d.spec?.template)
-    ) {
-      return live
-    }
-    // A hash collision: another template owns the name. Count it so the next hash differs.
-    await ctx.o.client.patch(
-      DEPLOYMENT_TYPE,
-      d.metadata.namespace,
-      d.metadata.name!,
-      'merge',
-      {
-        status: { collisionCount: (d.status?.collisionCount ?? 0) + 1 }
-      },
-      { subresource: 'status' }
-    )
-    throw err
-  }
-}
-
-/** The new ReplicaSet's revision is the newest; the Deployment carries it too. */
-async function syncRevision(
-  ctx: Ctx,
-  d: DeploymentObj,
-  newRS: ReplicaSetObj,
-  maxOld: number
-): Promise<ReplicaSetObj> {
-  let rs = newRS
-  if (revisionOf(rs) <= maxOld) {
-    rs = await ctx.o.client.patch<ReplicaSetObj>(
-      REPLICASET_TYPE,
-      rs.metadata.namespace,
-      rs.metadata.name!,
-      'merge',
-      {
-        metadata: { annotations: { [REVISION]: String(maxOld + 1) } }
-      }
-    )
-  }
-  const revision = String(revisionOf(rs))
-  if (d.metadata.annotations?.[REVISION] !== revision) {
-    await ctx.o.client.patch(DEPLOYMENT_TYPE, d.metadata.namespace, d.metadata.name!, 'merge', {
-      metadata: { annotations: { [REVISION]: revision } }
-    })
-  }
-  return rs
 }

@@ -1,9 +1,12 @@
 /**
- * Node lifecycle (the part the nodes milestone needs; the full controller with pod eviction
- * comes with the controller manager): a node whose Lease has not been renewed within the grace
+ * Node lifecycle (kube-controller-manager's `node-lifecycle-controller`; evicting the pods is the
+ * taint eviction controller's part): a node whose Lease has not been renewed within the grace
  * period goes Ready=Unknown with reason NodeStatusUnknown ("Kubelet stopped posting node
  * status."), as kube-controller-manager's node lifecycle controller marks it, and gets the
- * `node.kubernetes.io/unreachable` taints. When its kubelet posts Ready again the taints go.
+ * `node.kubernetes.io/unreachable` taints (NoSchedule, and NoExecute with `timeAdded`, from which
+ * the taint eviction controller counts the pods' toleration). A node whose kubelet reports Ready=False gets the
+ * `node.kubernetes.io/not-ready` taints instead, as Kubernetes' tainting passes do; when the
+ * kubelet posts Ready again the taints go. A node without a Lease yet is judged by its creation.
  *
  * Kubernetes' default grace is 40 s (50 s since 1.32); KubeDesk uses 20 s, which suits a laptop
  * where a stopped node is a deliberate act. `kubedesk up --node-monitor-grace-period` changes it.
@@ -15,8 +18,11 @@ import type { KubeObject } from '../apiserver/types'
 import { ApiError } from '../apiserver/api-errors'
 import type { ComponentLog } from '../observe/component-log'
 
-/** The taint keys Kubernetes puts on unreachable nodes. */
+/** The taint key Kubernetes puts on unreachable nodes (Ready=Unknown). */
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable'
+/** The taint key Kubernetes puts on nodes whose kubelet reports Ready=False. */
+export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready'
+const CONDITION_TAINTS = [UNREACHABLE_TAINT, NOT_READY_TAINT]
 
 /** Options of the controller. */
 export interface NodeLifecycleOptions {
@@ -58,24 +64,51 @@ export async function monitor(o: NodeLifecycleOptions, graceMs: number, now: Dat
   )
   for (const node of nodes.items) {
     const name = node.metadata?.name ?? ''
-    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')
-    const lastRenew = renewed.get(name) ?? 0
+    let ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status
+    const lastRenew = renewed.get(name) ?? (Date.parse(node.metadata?.creationTimestamp ?? '') || 0)
     const stale = now.getTime() - lastRenew > graceMs
     try {
-      if (stale && ready?.status !== 'Unknown') await markUnknown(o, node, now)
-      else if (!stale && ready?.status === 'True' && hasUnreachableTaint(node)) {
-        await setTaints(
-          o,
-          name,
-          (node.spec?.taints ?? []).filter((t) => t.key !== UNREACHABLE_TAINT)
-        )
-        o.log.info('node reachable again', { node: name })
+      if (stale && ready !== 'Unknown') {
+        await markUnknown(o, node, now)
+        ready = 'Unknown'
       }
+      await reconcileTaints(o, node, ready, now)
     } catch (err) {
       // A node deleted or changed meanwhile is looked at again on the next pass.
       if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err
     }
   }
+}
+
+/**
+ * Puts the taints of the Ready condition on the node and takes the others off: Unknown →
+ * unreachable, False → not-ready (each NoSchedule and NoExecute), True (or no condition yet) →
+ * neither. Taints kept keep their `timeAdded`.
+ */
+async function reconcileTaints(
+  o: NodeLifecycleOptions,
+  node: Node,
+  ready: string | undefined,
+  now: Date
+): Promise<void> {
+  const want = ready === 'Unknown' ? UNREACHABLE_TAINT : ready === 'False' ? NOT_READY_TAINT : ''
+  const current = node.spec?.taints ?? []
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z')
+  const kept = current.filter((t) => !CONDITION_TAINTS.includes(t.key) || t.key === want)
+  const added: Taint[] = []
+  if (want) {
+    for (const effect of ['NoSchedule', 'NoExecute']) {
+      if (kept.some((t) => t.key === want && t.effect === effect)) continue
+      added.push(
+        effect === 'NoExecute' ? { key: want, effect, timeAdded: stamp } : { key: want, effect }
+      )
+    }
+  }
+  if (added.length === 0 && kept.length === current.length) return
+  await setTaints(o, node.metadata!.name!, [...kept, ...added])
+  const name = node.metadata?.name
+  if (added.length > 0) o.log.warn('node tainted', { node: name, taint: want })
+  else o.log.info('node ready again: condition taints removed', { node: name })
 }
 
 async function markUnknown(o: NodeLifecycleOptions, node: Node, now: Date): Promise<void> {
@@ -92,6 +125,17 @@ async function markUnknown(o: NodeLifecycleOptions, node: Node, now: Date): Prom
         }
       : c
   )
+  // A kubelet that never posted a Ready condition gets one, as Kubernetes words it.
+  if (!conditions.some((c) => c.type === 'Ready')) {
+    conditions.push({
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'NodeStatusNeverUpdated',
+      message: 'Kubelet never posted node status.',
+      lastHeartbeatTime: stamp,
+      lastTransitionTime: stamp
+    })
+  }
   await o.client.patch(
     NODE,
     undefined,
@@ -102,18 +146,7 @@ async function markUnknown(o: NodeLifecycleOptions, node: Node, now: Date): Prom
       subresource: 'status'
     }
   )
-  if (!hasUnreachableTaint(node)) {
-    await setTaints(o, name, [
-      ...(node.spec?.taints ?? []),
-      { key: UNREACHABLE_TAINT, effect: 'NoSchedule' },
-      { key: UNREACHABLE_TAINT, effect: 'NoExecute', timeAdded: stamp }
-    ])
-  }
   o.log.warn('node not ready: its lease expired', { node: name })
-}
-
-function hasUnreachableTaint(node: Node): boolean {
-  return (node.spec?.taints ?? []).some((t) => t.key === UNREACHABLE_TAINT)
 }
 
 function setTaints(o: NodeLifecycleOptions, name: string, taints: Taint[]): Promise<unknown> {

@@ -5,14 +5,16 @@
  * released; missing pods are created from `spec.template` in slow-start batches (1, 2, 4…),
  * surplus ones deleted unscheduled/pending/not-ready/newest first. Expectations keep a stale
  * cache from creating or deleting twice. Status counts replicas, fully labelled, ready and
- * available pods.
+ * available pods. The same implementation manages ReplicationControllers (see
+ * replication-controller.ts): only the kind, the event source and the selector's form differ.
  */
 import type { Pod } from 'kubernetes-types/core/v1'
-import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1'
+import type { ReplicaSetStatus } from 'kubernetes-types/apps/v1'
 import type { ApiClient } from '../apiserver/client'
 import type { KubeObject } from '../apiserver/types'
-import type { LabelSelector } from '../apiserver/selectors/label-selector'
 import type { ComponentLog } from '../observe/component-log'
+import { claimPods } from './replicaset/claim-pods'
+import type { ReplicaSetKind, ReplicatedObj } from './replicaset/replica-set-kind'
 import {
   CONTROLLER_UID_INDEX,
   controllerUidOf,
@@ -23,30 +25,38 @@ import {
 import { createEventRecorder, type EventRecorder } from '../observe/event-recorder'
 import { createExpectations } from './shared/expectations'
 import { createInformerFactory, type InformerFactory } from './shared/informer-factory'
-import { keyOf, splitKey, type Informer } from './shared/informer'
+import { keyOf, type Informer } from './shared/informer'
 import {
   compareForDeletion,
   isPodActive,
   isPodAvailable,
   isPodReady,
-  slowStartBatch
+  slowStartBatch,
+  POD_TYPE
 } from './shared/pod-utils'
 import { startController, type RunningController } from './shared/run-workers'
 import { createWorkQueue } from './shared/work-queue'
+import { isNotFound, messageOf } from './shared/api-errors'
+import { omitEmptyFields, patchStatus } from './shared/status-patch'
 
 export { CONTROLLER_UID_INDEX } from './shared/controller-ref'
 export type { RunningController } from './shared/run-workers'
 
-type RS = ReplicaSet & KubeObject
+type RS = ReplicatedObj
 type PodObj = Pod & KubeObject
 
 /** The resource types the controller reads and writes. */
 export const REPLICASET_TYPE = { apiVersion: 'apps/v1', kind: 'ReplicaSet' }
-export const POD_TYPE = { apiVersion: 'v1', kind: 'Pod' }
 
 /** Kubernetes' cap on pods created or deleted by one sync (`BurstReplicas`). */
 const BURST_REPLICAS = 500
-const COMPONENT = 'replicaset-controller'
+
+/** The ReplicaSet kind: apps/v1, a LabelSelector in `spec.selector`. */
+export const REPLICASET_KIND: ReplicaSetKind = {
+  type: REPLICASET_TYPE,
+  component: 'replicaset-controller',
+  selectorOf: specSelector
+}
 
 /** Options of the controller. */
 export interface ReplicaSetControllerOptions {
@@ -58,30 +68,41 @@ export interface ReplicaSetControllerOptions {
   workers?: number
 }
 
-/** Starts the controller: informers (if not shared), handlers, workers. */
+/** Starts the ReplicaSet controller: informers (if not shared), handlers, workers. */
 export function startReplicaSetController(o: ReplicaSetControllerOptions): RunningController {
+  return startBaseController(o, REPLICASET_KIND)
+}
+
+/**
+ * Starts the controller for `kind` (Kubernetes' `NewBaseController`): the ReplicaSet controller,
+ * or with a ReplicationController kind the replication manager.
+ */
+export function startBaseController(
+  o: ReplicaSetControllerOptions,
+  kind: ReplicaSetKind
+): RunningController {
   const own = !o.informers
   const informers = o.informers ?? createInformerFactory(o.client, { log: o.log })
-  const rsInformer = informers.informerFor<RS>(REPLICASET_TYPE)
+  const rsInformer = informers.informerFor<RS>(kind.type)
   const podInformer = informers.informerFor<PodObj>(POD_TYPE, {
     [CONTROLLER_UID_INDEX]: controllerUidOf
   })
   const queue = createWorkQueue()
   const expectations = createExpectations()
-  const recorder = createEventRecorder(o.client, COMPONENT, o.log)
+  const recorder = createEventRecorder(o.client, kind.component, o.log)
   const enqueue = (rs: KubeObject): void => queue.add(keyOf(rs))
 
   // The ReplicaSet controlling `pod`, when the cache has it with the same uid.
   const ownerOf = (pod: PodObj): RS | undefined => {
     const ref = getControllerOf(pod)
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined
+    if (!ref || ref.kind !== kind.type.kind) return undefined
     const rs = rsInformer.store.get(`${pod.metadata.namespace}/${ref.name}`)
     return rs && rs.metadata.uid === ref.uid ? rs : undefined
   }
   const matchingSets = (pod: PodObj): RS[] =>
     rsInformer.store
       .byIndex('namespace', pod.metadata.namespace ?? '')
-      .filter((rs) => specSelector(rs)?.matches(pod.metadata.labels) ?? false)
+      .filter((rs) => kind.selectorOf(rs)?.matches(pod.metadata.labels) ?? false)
 
   const offs = [
     rsInformer.on('add', (_, rs) => enqueue(rs)),
@@ -116,9 +137,9 @@ export function startReplicaSetController(o: ReplicaSetControllerOptions): Runni
     })
   ]
 
-  const ctx: SyncContext = { o, rsInformer, podInformer, expectations, recorder, queue }
+  const ctx: SyncContext = { o, kind, rsInformer, podInformer, expectations, recorder, queue }
   return startController({
-    kind: 'ReplicaSet',
+    kind: kind.type.kind,
     informers,
     ownInformers: own,
     queue,
@@ -132,6 +153,7 @@ export function startReplicaSetController(o: ReplicaSetControllerOptions): Runni
 
 interface SyncContext {
   o: ReplicaSetControllerOptions
+  kind: ReplicaSetKind
   rsInformer: Informer<RS>
   podInformer: Informer<PodObj>
   expectations: ReturnType<typeof createExpectations>
@@ -147,13 +169,17 @@ async function syncReplicaSet(ctx: SyncContext, key: string): Promise<void> {
     expectations.delete(key)
     return
   }
-  const selector = specSelector(rs)
+  const selector = ctx.kind.selectorOf(rs)
   if (!selector) {
-    o.log.warn('replicaset has an invalid selector', { replicaset: key })
+    o.log.warn(`${ctx.kind.type.kind} has an invalid selector`, { object: key })
     return
   }
   const needsSync = expectations.satisfied(key)
-  const pods = await claimPods(ctx, rs, selector)
+  const pods = await claimPods(
+    { client: o.client, log: o.log, kind: ctx.kind, pods: ctx.podInformer.store },
+    rs,
+    selector
+  )
   const active = pods.filter(isPodActive)
   let manageError: unknown
   if (needsSync && !rs.metadata.deletionTimestamp) {
@@ -165,76 +191,6 @@ async function syncReplicaSet(ctx: SyncContext, key: string): Promise<void> {
   }
   await updateStatus(ctx, rs, active)
   if (manageError) throw manageError
-}
-
-/**
- * `ClaimPods`: the ReplicaSet's own pods that still match, plus orphans it adopts; owned pods
- * that no longer match are released.
- */
-async function claimPods(ctx: SyncContext, rs: RS, selector: LabelSelector): Promise<PodObj[]> {
-  const { o, podInformer } = ctx
-  const uid = rs.metadata.uid
-  const claimed: PodObj[] = []
-  let fresh: boolean | undefined
-  // Adoption needs a live ReplicaSet: Kubernetes re-reads it, bypassing the cache, once per sync.
-  const canAdopt = async (): Promise<boolean> => {
-    if (fresh !== undefined) return fresh
-    try {
-      const live = await o.client.get<RS>(REPLICASET_TYPE, rs.metadata.namespace, rs.metadata.name!)
-      fresh = live.metadata.uid === uid && !live.metadata.deletionTimestamp
-    } catch {
-      fresh = false
-    }
-    return fresh
-  }
-  for (const pod of podInformer.store.byIndex('namespace', rs.metadata.namespace ?? '')) {
-    const ref = getControllerOf(pod)
-    const matches = selector.matches(pod.metadata.labels)
-    if (ref) {
-      if (ref.uid !== uid) continue
-      if (matches) claimed.push(pod)
-      else if (!rs.metadata.deletionTimestamp) await release(ctx, rs, pod)
-      continue
-    }
-    if (!matches || pod.metadata.deletionTimestamp || rs.metadata.deletionTimestamp) continue
-    if (!(await canAdopt())) continue
-    const adopted = await adopt(ctx, rs, pod)
-    if (adopted) claimed.push(adopted)
-  }
-  return claimed
-}
-
-async function adopt(ctx: SyncContext, rs: RS, pod: PodObj): Promise<PodObj | undefined> {
-  try {
-    const refs = [...(pod.metadata.ownerReferences ?? []), newControllerRef(rs)]
-    // resourceVersion makes the patch fail (409) if the pod changed since the cache saw it.
-    return await ctx.o.client.patch<PodObj>(
-      POD_TYPE,
-      pod.metadata.namespace,
-      pod.metadata.name!,
-      'merge',
-      {
-        metadata: { ownerReferences: refs, resourceVersion: pod.metadata.resourceVersion }
-      }
-    )
-  } catch (err) {
-    ctx.o.log.info('could not adopt pod', { pod: keyOf(pod), err: String(err) })
-    return undefined
-  }
-}
-
-async function release(ctx: SyncContext, rs: RS, pod: PodObj): Promise<void> {
-  const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid)
-  try {
-    await ctx.o.client.patch(POD_TYPE, pod.metadata.namespace, pod.metadata.name!, 'merge', {
-      metadata: {
-        ownerReferences: refs.length > 0 ? refs : null,
-        resourceVersion: pod.metadata.resourceVersion
-      }
-    })
-  } catch (err) {
-    ctx.o.log.info('could not release pod', { pod: keyOf(pod), err: String(err) })
-  }
 }
 
 /** Creates or deletes pods so that `active` reaches `spec.replicas`. */
@@ -277,7 +233,7 @@ async function manageReplicas(
           recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`)
         } catch (err) {
           expectations.deletionObserved(key, keyOf(pod))
-          if ((err as { code?: number }).code === 404) return
+          if (isNotFound(err)) return
           recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${messageOf(err)}`)
           throw err
         }
@@ -286,10 +242,6 @@ async function manageReplicas(
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
 
 /** A pod as `spec.template` describes it, named `<rs>-<random>` and controlled by `rs`. */
@@ -345,17 +297,5 @@ async function updateStatus(ctx: SyncContext, rs: RS, active: PodObj[]): Promise
   ] as const
   if (fields.every((f) => (cur[f] ?? 0) === (want[f] ?? 0))) return
   // Zero counts are omitted, as Kubernetes' omitempty fields are (`replicas` always shows).
-  const patch: Record<string, unknown> = {}
-  for (const f of fields) patch[f] = f === 'replicas' || want[f] ? want[f] : null
-  const { namespace, name } = splitKey(keyOf(rs))
-  await ctx.o.client.patch(
-    REPLICASET_TYPE,
-    namespace,
-    name,
-    'merge',
-    { status: patch },
-    {
-      subresource: 'status'
-    }
-  )
+  await patchStatus(ctx.o.client, ctx.kind.type, rs, omitEmptyFields(want, fields, ['replicas']))
 }

@@ -129,32 +129,56 @@ export function calculateStatus(
       cond('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`)
     )
   } else if (newRS && madeProgress(old, status)) {
-    conds = setCondition(
-      conds,
-      cond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`)
+    // Progress moves lastUpdateTime (the deadline counts from it) even when the text is the same.
+    const next = cond(
+      'Progressing',
+      'True',
+      'ReplicaSetUpdated',
+      `ReplicaSet "${rsName}" is progressing.`
     )
+    if (progressing?.status === 'True') next.lastTransitionTime = progressing.lastTransitionTime
+    conds = [...conds.filter((c) => c.type !== 'Progressing'), next]
   } else if (event === 'found' && !progressing) {
     conds = setCondition(
       conds,
       cond('Progressing', 'True', 'FoundNewReplicaSet', `Found new replica set "${rsName}"`)
     )
-  } else if (newRS && progressing && progressing.status === 'True' && deadline !== undefined) {
-    const since = Date.parse(progressing.lastUpdateTime ?? '') || now.getTime()
-    const left = since + deadline * 1000 - now.getTime()
-    if (left <= 0 && progressing.reason !== 'NewReplicaSetAvailable') {
-      conds = setCondition(
-        conds,
-        cond(
-          'Progressing',
-          'False',
-          'ProgressDeadlineExceeded',
-          `ReplicaSet "${rsName}" has timed out progressing.`
-        )
+  } else if (
+    newRS &&
+    progressing &&
+    deadline !== undefined &&
+    timedOut(progressing, deadline, now)
+  ) {
+    conds = setCondition(
+      conds,
+      cond(
+        'Progressing',
+        'False',
+        'ProgressDeadlineExceeded',
+        `ReplicaSet "${rsName}" has timed out progressing.`
       )
-    } else if (left > 0) recheckMs = left + 1000
+    )
+  }
+  // requeueStuckDeployment: look again when the deadline would pass, unless done or timed out.
+  const current = conds.find((c) => c.type === 'Progressing')
+  if (newRS && current && deadline !== undefined && !d.spec?.paused) {
+    const settled = ['NewReplicaSetAvailable', 'ProgressDeadlineExceeded'].includes(
+      current.reason ?? ''
+    )
+    if (!settled && !deploymentComplete(d, status)) {
+      const since = Date.parse(current.lastUpdateTime ?? '') || now.getTime()
+      recheckMs = Math.max(0, since + deadline * 1000 - now.getTime()) + 1000
+    }
   }
   status.conditions = conds
   return { status, recheckMs }
+}
+
+/** `DeploymentTimedOut`: no progress recorded for `deadline` seconds (and not already done). */
+function timedOut(c: DeploymentCondition, deadline: number, now: Date): boolean {
+  if (c.reason === 'NewReplicaSetAvailable' || c.reason === 'ProgressDeadlineExceeded') return false
+  const since = Date.parse(c.lastUpdateTime ?? '')
+  return Number.isFinite(since) && since + deadline * 1000 < now.getTime()
 }
 
 /** `DeploymentProgressing`: more updated, ready or available pods, or fewer old ones. */

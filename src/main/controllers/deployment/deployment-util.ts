@@ -36,9 +36,31 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value)
 }
 
-/** The template without the pod-template-hash label (what `EqualIgnoreHash` compares). */
+/** Whether `v` is what Go's encoding leaves for an unset field: null, {} or []. */
+const unset = (v: unknown): boolean =>
+  v === null ||
+  (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.keys(v!).length === 0)
+
+/** `value` without unset fields, deepest first, so equal Go values give equal JSON. */
+function withoutUnset(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUnset)
+  if (!value || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    const pruned = withoutUnset(v)
+    if (!unset(pruned)) out[k] = pruned
+  }
+  return out
+}
+
+/**
+ * The template without the pod-template-hash label (what `EqualIgnoreHash` compares), and
+ * without unset fields: kubectl's rollout undo sends the ReplicaSet's template as Go serialises
+ * it (`creationTimestamp: null`, `resources: {}`), which must still equal the ReplicaSet it
+ * came from, as it does once kube-apiserver has decoded it.
+ */
 function withoutHash(template: PodTemplateSpec | undefined): PodTemplateSpec {
-  const t = structuredClone(template ?? {})
+  const t = withoutUnset(template ?? {}) as PodTemplateSpec
   if (t.metadata?.labels) {
     delete t.metadata.labels[POD_TEMPLATE_HASH]
     if (Object.keys(t.metadata.labels).length === 0) delete t.metadata.labels

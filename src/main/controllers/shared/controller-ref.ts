@@ -15,11 +15,17 @@ export function getControllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata?.ownerReferences?.find((r) => r.controller === true)
 }
 
-/** The reference a controller puts on what it creates or adopts. */
-export function newControllerRef(owner: KubeObject): OwnerReference {
+/**
+ * The reference a controller puts on what it creates or adopts; `type` (the controller's kind,
+ * as Kubernetes' `controllerKind`) defaults to the owner's own apiVersion and kind.
+ */
+export function newControllerRef(
+  owner: KubeObject,
+  type: { apiVersion: string; kind: string } = owner
+): OwnerReference {
   return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
+    apiVersion: type.apiVersion,
+    kind: type.kind,
     name: owner.metadata.name ?? '',
     uid: owner.metadata.uid ?? '',
     controller: true,

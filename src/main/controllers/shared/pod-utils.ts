@@ -4,6 +4,9 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1'
 
+/** The Pod resource type. */
+export const POD_TYPE = { apiVersion: 'v1', kind: 'Pod' }
+
 /** Not terminal and not being deleted (`FilterActivePods`). */
 export function isPodActive(pod: Pod): boolean {
   const phase = pod.status?.phase

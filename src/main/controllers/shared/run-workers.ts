@@ -3,11 +3,11 @@
  * take a key, `sync` it, forget its back-off on success, requeue it rate-limited on failure,
  * and always mark it done. A NotFound from the API means the object is gone: done, no retry.
  */
-import { ApiError } from '../../apiserver/api-errors'
 import type { ComponentLog } from '../../observe/component-log'
 import type { EventRecorder } from '../../observe/event-recorder'
 import type { InformerFactory } from './informer-factory'
 import type { WorkQueue } from './work-queue'
+import { isNotFound, isConflict } from './api-errors'
 
 /** A started controller. */
 export interface RunningController {
@@ -75,11 +75,11 @@ export function runWorkers(
         await sync(key)
         queue.forget(key)
       } catch (err) {
-        if (err instanceof ApiError && err.code === 404) {
+        if (isNotFound(err)) {
           queue.forget(key)
         } else if (!queue.shuttingDown) {
           // Conflicts are routine (a stale cache); anything else is worth a warning.
-          const routine = err instanceof ApiError && err.code === 409
+          const routine = isConflict(err)
           if (!routine) log.warn(`error syncing ${controller}`, { key, err: String(err) })
           queue.addRateLimited(key)
         }
