@@ -12,7 +12,12 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LABELS } from '../../src/agent/runtime/types'
 import { REPO_ROOT, startCluster, type Cluster } from '../helpers/cluster'
-import { dockerAvailable, ensureBusyboxImage, localDocker } from '../helpers/docker-images'
+import {
+  BUSYBOX_IMAGE,
+  dockerAvailable,
+  ensureBusyboxImage,
+  localDocker
+} from '../helpers/docker-images'
 import {
   applyAll,
   cpuCores,
@@ -34,6 +39,7 @@ import {
   type PodView,
   type RestartWatch
 } from './fixtures'
+import { registerWorkloadScenarios } from './workload-scenarios'
 
 const run = promisify(execFile)
 const available = await dockerAvailable()
@@ -114,6 +120,8 @@ describe.skipIf(!available)('worker nodes on docker', () => {
   beforeAll(async () => {
     await waitForFreeNodeNames()
     await ensureBusyboxImage(docker)
+    // The rollout scenario's second revision: the same local image under a tag of its own.
+    await docker.getImage(BUSYBOX_IMAGE).tag({ repo: 'busybox', tag: 'v2' })
     await run(process.execPath, ['scripts/build-agent.mjs'], { cwd: REPO_ROOT })
     cluster = await startCluster({
       nodes: 3,
@@ -353,6 +361,21 @@ describe.skipIf(!available)('worker nodes on docker', () => {
       30_000
     )
   }, 90_000)
+
+  // The scheduler and controllers on real containers (the same scenarios run on simulated nodes).
+  registerWorkloadScenarios({
+    cluster: live,
+    image2: 'busybox:v2',
+    podLogs: true,
+    graceSeconds: Number(
+      QUICK_FLAGS[QUICK_FLAGS.indexOf('--node-monitor-grace-period') + 1].replace('s', '')
+    ),
+    // Kubernetes' DefaultTolerationSeconds admission, as KubeDesk sets it by default.
+    tolerationSeconds: 30,
+    // Not the nodes of the bare pods the adoption test below expects to find unchanged.
+    stoppable: [WORKERS[2], BIG],
+    created: () => rememberUids(live())
+  })
 
   it('adopts nodes and pods unchanged after the control plane is SIGKILLed and restarted', async () => {
     const c = live()
