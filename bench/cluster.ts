@@ -20,7 +20,7 @@ import { DockerPhase, round } from './cluster/docker-phase'
 import { ensureAgentBundle, ensureImages, warmCli } from './cluster/prepare'
 import { SimulatedPhase } from './cluster/simulated-phase'
 import { cliCommand } from './cluster/up-process'
-import { log, saveResults } from './results-file'
+import { log, printMetricTable, saveResults } from './results-file'
 
 type Metrics = Record<string, number>
 
@@ -143,7 +143,7 @@ export async function run(args: string[]): Promise<number> {
 
   metrics.bench_duration_s = round((performance.now() - started) / 1000)
   metrics.quick = quick ? 1 : 0
-  printTable(metrics)
+  printMetricTable(ROWS, metrics)
   printTargets(metrics)
   for (const note of notes) console.log(`NOTE ${note}`)
   for (const failure of failures) console.log(`ERROR ${failure}`)
@@ -186,18 +186,6 @@ const ROWS: [string, string][] = [
   ['loadavg_1m_at_start', 'machine load when the run began (2 cores here)'],
   ['bench_duration_s', 'benchmark wall time']
 ]
-
-function printTable(m: Metrics): void {
-  const width = Math.max(...ROWS.map(([name]) => name.length))
-  console.log('')
-  console.log(`${'metric'.padEnd(width)}  ${'value'.padStart(9)}  meaning`)
-  for (const [name, meaning] of ROWS) {
-    const v = m[name]
-    console.log(
-      `${name.padEnd(width)}  ${(v === undefined ? '-' : String(v)).padStart(9)}  ${meaning}`
-    )
-  }
-}
 
 function printTargets(m: Metrics): void {
   console.log('')

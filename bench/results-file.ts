@@ -14,3 +14,19 @@ export function saveResults(name: string, metrics: Record<string, number>): stri
 export function log(message: string): void {
   process.stderr.write(`${message}\n`)
 }
+
+/** Prints `[metric, meaning]` rows as an aligned table of their values in `m` (`-` when absent). */
+export function printMetricTable(
+  rows: readonly [string, string][],
+  m: Record<string, number>
+): void {
+  const width = Math.max(...rows.map(([name]) => name.length))
+  console.log('')
+  console.log(`${'metric'.padEnd(width)}  ${'value'.padStart(9)}  meaning`)
+  for (const [name, meaning] of rows) {
+    const v = m[name]
+    console.log(
+      `${name.padEnd(width)}  ${(v === undefined ? '-' : String(v)).padStart(9)}  ${meaning}`
+    )
+  }
+}

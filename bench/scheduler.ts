@@ -22,7 +22,7 @@ import {
   runSchedulingShape,
   type SchedulingShape
 } from './scheduler/scheduling-phase'
-import { log, saveResults } from './results-file'
+import { log, printMetricTable, saveResults } from './results-file'
 
 type Metrics = Record<string, number>
 
@@ -132,7 +132,7 @@ export async function run(args: string[]): Promise<number> {
   await part('deploy', () => runDeployPhase({ ...config.deploy, nodeFlags, keepData }, log))
 
   metrics.bench_duration_s = round((performance.now() - started) / 1000)
-  printTable(metrics)
+  printMetricTable(ROWS, metrics)
   const verdicts = printTargets(metrics)
   Object.assign(metrics, verdicts)
   for (const failure of failures) console.log(`ERROR ${failure}`)
@@ -170,18 +170,6 @@ const ROWS: [string, string][] = [
   ['loadavg_1m_at_start', 'machine load when the run began (2 cores here)'],
   ['bench_duration_s', 'benchmark wall time']
 ]
-
-function printTable(m: Metrics): void {
-  const width = Math.max(...ROWS.map(([name]) => name.length))
-  console.log('')
-  console.log(`${'metric'.padEnd(width)}  ${'value'.padStart(9)}  meaning`)
-  for (const [name, meaning] of ROWS) {
-    const v = m[name]
-    console.log(
-      `${name.padEnd(width)}  ${(v === undefined ? '-' : String(v)).padStart(9)}  ${meaning}`
-    )
-  }
-}
 
 /** Prints PASS/FAIL lines; answers `<metric>_pass` (1/0) for the JSON. */
 function printTargets(m: Metrics): Metrics {

@@ -33,8 +33,7 @@ import {
   publishNotReady,
   selectsPods,
   SERVICE_TYPE,
-  serviceSelectsPod,
-  servicesForPodChange,
+  handleServicesAndPods,
   shouldPodBeInEndpoints,
   type PodObj,
   type ServiceObj
@@ -77,27 +76,9 @@ export function startEndpointsController(o: EndpointsControllerOptions): Running
   const queue = createWorkQueue()
   const recorder = createEventRecorder(o.client, COMPONENT, o.log)
   const enqueue = (obj: KubeObject): void => queue.add(keyOf(obj))
-  const servicesIn = (ns: string | undefined): ServiceObj[] =>
-    services.store.byIndex('namespace', ns ?? '')
 
   const offs = [
-    services.on('add', (_, s) => enqueue(s)),
-    services.on('update', (_, s) => enqueue(s)),
-    services.on('delete', (_, s) => enqueue(s)),
-    pods.on('add', (_, p) =>
-      servicesIn(p.metadata.namespace)
-        .filter((s) => serviceSelectsPod(s, p))
-        .forEach(enqueue)
-    ),
-    pods.on('update', (old, p) => {
-      if (!old || old === p) return
-      servicesForPodChange(servicesIn(p.metadata.namespace), old, p).forEach(enqueue)
-    }),
-    pods.on('delete', (old, p) =>
-      servicesIn(p.metadata.namespace)
-        .filter((s) => serviceSelectsPod(s, old ?? p))
-        .forEach(enqueue)
-    ),
+    ...handleServicesAndPods(services, pods, enqueue),
     // An Endpoints object deleted under a live Service is written again.
     endpoints.on('delete', (_, ep) => enqueue(ep))
   ]

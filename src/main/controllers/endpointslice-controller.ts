@@ -31,8 +31,7 @@ import {
   publishNotReady,
   selectsPods,
   SERVICE_TYPE,
-  serviceSelectsPod,
-  servicesForPodChange,
+  handleServicesAndPods,
   shouldPodBeInEndpoints,
   type PodObj,
   type ServiceObj
@@ -90,31 +89,13 @@ export function startEndpointSliceController(o: EndpointSliceControllerOptions):
   const recorder = createEventRecorder(o.client, 'endpointslice-controller', o.log)
   const tracker = createSliceTracker()
   const enqueue = (obj: KubeObject): void => queue.add(keyOf(obj))
-  const servicesIn = (ns: string | undefined): ServiceObj[] =>
-    services.store.byIndex('namespace', ns ?? '')
   // A slice changed by someone else (or deleted) brings its Service back to the controller.
   const onSlice = (slice: SliceObj, deleted: boolean): void => {
     if (!tracker.observed(slice, deleted)) managedServiceKey(slice).forEach((k) => queue.add(k))
   }
 
   const offs = [
-    services.on('add', (_, s) => enqueue(s)),
-    services.on('update', (_, s) => enqueue(s)),
-    services.on('delete', (_, s) => enqueue(s)),
-    pods.on('add', (_, p) =>
-      servicesIn(p.metadata.namespace)
-        .filter((s) => serviceSelectsPod(s, p))
-        .forEach(enqueue)
-    ),
-    pods.on('update', (old, p) => {
-      if (!old || old === p) return
-      servicesForPodChange(servicesIn(p.metadata.namespace), old, p).forEach(enqueue)
-    }),
-    pods.on('delete', (old, p) =>
-      servicesIn(p.metadata.namespace)
-        .filter((s) => serviceSelectsPod(s, old ?? p))
-        .forEach(enqueue)
-    ),
+    ...handleServicesAndPods(services, pods, enqueue),
     slices.on('add', (_, s) => onSlice(s, false)),
     slices.on('update', (old, s) => old !== s && onSlice(s, false)),
     slices.on('delete', (_, s) => onSlice(s, true))

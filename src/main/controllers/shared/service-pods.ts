@@ -5,6 +5,7 @@
  */
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1'
 import type { KubeObject } from '../../apiserver/types'
+import type { Informer } from './informer'
 import { isPodReady } from './pod-utils'
 
 /** A Service as the informer holds it. */
@@ -138,4 +139,37 @@ export function servicesForPodChange<S extends Service>(
   return servicesInNamespace.filter(
     (s) => serviceSelectsPod(s, newPod) || (labelsChanged && serviceSelectsPod(s, oldPod))
   )
+}
+
+/**
+ * The event handlers both endpoint controllers register on the Service and Pod informers: a
+ * Service change queues that Service; a pod change queues the Services of its namespace it
+ * concerns. Answers the unsubscribe functions.
+ */
+export function handleServicesAndPods(
+  services: Informer<ServiceObj>,
+  pods: Informer<PodObj>,
+  enqueue: (service: ServiceObj) => void
+): (() => void)[] {
+  const servicesIn = (ns: string | undefined): ServiceObj[] =>
+    services.store.byIndex('namespace', ns ?? '')
+  return [
+    services.on('add', (_, s) => enqueue(s)),
+    services.on('update', (_, s) => enqueue(s)),
+    services.on('delete', (_, s) => enqueue(s)),
+    pods.on('add', (_, p) =>
+      servicesIn(p.metadata.namespace)
+        .filter((s) => serviceSelectsPod(s, p))
+        .forEach(enqueue)
+    ),
+    pods.on('update', (old, p) => {
+      if (!old || old === p) return
+      servicesForPodChange(servicesIn(p.metadata.namespace), old, p).forEach(enqueue)
+    }),
+    pods.on('delete', (old, p) =>
+      servicesIn(p.metadata.namespace)
+        .filter((s) => serviceSelectsPod(s, old ?? p))
+        .forEach(enqueue)
+    )
+  ]
 }
