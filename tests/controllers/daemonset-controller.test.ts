@@ -12,6 +12,7 @@ import { DAEMON_POD_TOLERATIONS } from '../../src/main/controllers/daemonset/nod
 import type { RunningController } from '../../src/main/controllers/shared/run-workers'
 import { startScheduler } from '../../src/main/scheduler/scheduler'
 import {
+  activePods,
   markReady,
   startControllerFixture,
   until,
@@ -86,10 +87,7 @@ async function stopFixture(): Promise<void> {
   await f?.close()
 }
 
-const podsOf = async (app: string): Promise<Json[]> =>
-  (await f.client.list(POD, { namespace: NS, labelSelector: `app=${app}` })).items.filter(
-    (p: Json) => !p.metadata.deletionTimestamp
-  )
+const podsOf = (app: string): Promise<Json[]> => activePods(f.client, NS, app)
 const nodesOf = async (app: string): Promise<string[]> => (await podsOf(app)).map(targetOf).sort()
 const getDs = (name: string): Promise<Json> => f.client.get(DS, NS, name)
 const eventsOf = async (name: string, reason: string): Promise<Json[]> =>

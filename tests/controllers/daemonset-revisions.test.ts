@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDaemonSetController } from '../../src/main/controllers/daemonset/daemonset-controller'
 import type { RunningController } from '../../src/main/controllers/shared/run-workers'
 import {
+  activePods,
   markReady,
   startControllerFixture,
   until,
@@ -14,7 +15,6 @@ import {
   type Json
 } from './fixture'
 
-const POD = { apiVersion: 'v1', kind: 'Pod' }
 const DS = { apiVersion: 'apps/v1', kind: 'DaemonSet' }
 const CR = { apiVersion: 'apps/v1', kind: 'ControllerRevision' }
 const NS = 'default'
@@ -58,10 +58,7 @@ afterAll(async () => {
   await f?.close()
 })
 
-const podsOf = async (app: string): Promise<Json[]> =>
-  (await f.client.list(POD, { namespace: NS, labelSelector: `app=${app}` })).items.filter(
-    (p: Json) => !p.metadata.deletionTimestamp
-  )
+const podsOf = (app: string): Promise<Json[]> => activePods(f.client, NS, app)
 /** The DaemonSet's revisions, oldest first. */
 const revisionsOf = async (app: string): Promise<Json[]> =>
   (await f.client.list(CR, { namespace: NS, labelSelector: `app=${app}` })).items.sort(

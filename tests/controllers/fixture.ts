@@ -101,3 +101,16 @@ export async function markReady(client: ApiClient, namespace: string, name: stri
     { subresource: 'status' }
   )
 }
+
+/** Pods labelled `app=<app>` in `namespace` that are not being deleted. */
+export async function activePods(
+  client: ApiClient,
+  namespace: string,
+  app: string
+): Promise<Json[]> {
+  const list = await client.list<Json>(
+    { apiVersion: 'v1', kind: 'Pod' },
+    { namespace, labelSelector: `app=${app}` }
+  )
+  return list.items.filter((p: Json) => !p.metadata.deletionTimestamp)
+}

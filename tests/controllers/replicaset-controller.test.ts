@@ -4,6 +4,7 @@ import {
   type RunningController
 } from '../../src/main/controllers/replicaset-controller'
 import {
+  activePods,
   markReady,
   startControllerFixture,
   until,
@@ -42,10 +43,7 @@ afterAll(async () => {
   await f?.close()
 })
 
-const podsOf = async (app: string): Promise<Json[]> =>
-  (await f.client.list(POD, { namespace: NS, labelSelector: `app=${app}` })).items.filter(
-    (p) => !p.metadata.deletionTimestamp
-  )
+const podsOf = (app: string): Promise<Json[]> => activePods(f.client, NS, app)
 const getRs = (name: string): Promise<Json> => f.client.get(RS, NS, name)
 const eventsOf = async (name: string): Promise<Json[]> =>
   (await f.client.list(EVENT, { namespace: NS })).items.filter(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startReplicationManager } from '../../src/main/controllers/replication-controller'
 import type { RunningController } from '../../src/main/controllers/shared/run-workers'
 import {
+  activePods,
   markReady,
   startControllerFixture,
   until,
@@ -41,10 +42,7 @@ afterAll(async () => {
   await f?.close()
 })
 
-const podsOf = async (app: string): Promise<Json[]> =>
-  (await f.client.list(POD, { namespace: NS, labelSelector: `app=${app}` })).items.filter(
-    (p) => !p.metadata.deletionTimestamp
-  )
+const podsOf = (app: string): Promise<Json[]> => activePods(f.client, NS, app)
 const getRc = (name: string): Promise<Json> => f.client.get(RC, NS, name)
 const sized = (app: string, n: number) => async () => {
   const p = await podsOf(app)
