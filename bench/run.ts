@@ -8,7 +8,8 @@ const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<nu
   store: () => import('./store'),
   apiserver: () => import('./apiserver'),
   cluster: () => import('./cluster'),
-  scheduler: () => import('./scheduler')
+  scheduler: () => import('./scheduler'),
+  observe: () => import('./observe')
 }
 
 async function main(): Promise<number> {

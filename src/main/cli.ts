@@ -21,7 +21,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./cli/status')).runStatus,
   down: async () => (await import('./cli/down')).runDown,
   logs: async () => (await import('./cli/logs')).runLogs,
-  node: async () => (await import('./cli/node')).runNode
+  node: async () => (await import('./cli/node')).runNode,
+  component: async () => (await import('./cli/component')).runComponent,
+  open: async () => (await import('./cli/open')).runOpen
 }
 
 /** Runs one `kubedesk` invocation (`argv` without node and script); resolves with the exit code. */

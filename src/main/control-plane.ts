@@ -38,11 +38,17 @@ import {
   type ComponentLog
 } from './observe/component-log'
 import { KUBEDESK_VERSION } from './version'
+import { createLogControl } from './observe/log-control'
+import { ClusterMetrics } from './observe/cluster-metrics'
+import type { MetricsHistory } from './observe/metrics-history'
 import type { NodeProviderName } from './nodes/types'
 import type { NodeManagerOptions } from './nodes/node-manager'
 import { ClusterNodes } from './nodes/cluster-nodes'
-import { startKubeComponents, type KubeComponents } from './kube-components'
+import { startKubeComponents } from './kube-components'
+import { probedComponents, startControlPlanePods } from './observe/control-plane-pods'
 import type { NodeActionRequest } from './control-socket'
+import { startProxyComponent, type ProxyComponent } from './proxy/proxy-component'
+import { KUBE_PROXY_COMPONENT, type OpenedService } from './proxy/kube-proxy'
 
 export type { NodeProviderName } from './nodes/types'
 export { NODE_PROVIDER_COMPONENT } from './nodes/cluster-nodes'
@@ -77,6 +83,8 @@ export interface ControlPlaneOptions {
   defaultUnreachableTolerationSeconds?: number
   /** Terminated pods kept before the pod GC deletes the oldest (default 1000). */
   terminatedPodGcThreshold?: number
+  /** How long an Event lives after its last write (`--event-ttl`, default 1 h). */
+  eventTtlSeconds?: number
   /** The API server's port (default 6443; 0 = any free port). Taken → a free one, said so. */
   port: number
   /**
@@ -139,12 +147,18 @@ export class ControlPlane {
   private storeState: ComponentState = 'stopped'
   private storeMessage?: string
   private startedAt?: Date
+  /** When `start` began: the first line of this run in each component's log. */
+  private readonly runStartedAt = new Date()
   private uiUrl?: string
   private kubeconfigCreds?: { server: string; caCert: string; token: string }
   private readonly nodes: ClusterNodes
-  private components?: KubeComponents
+  private components?: ReturnType<typeof startKubeComponents>
+  private mirrorPods?: { stop(): void }
+  private proxy?: ProxyComponent
   private starting?: Promise<void>
   private stopping?: Promise<void>
+  /** metrics.k8s.io's usage, its scraper and the 15-minute history (observe/cluster-metrics.ts). */
+  private readonly metrics = new ClusterMetrics()
 
   constructor(options: ControlPlaneOptions) {
     this.options = options
@@ -216,7 +230,12 @@ export class ControlPlane {
       dataDir: o.dataDir,
       startedAt: (this.startedAt ?? new Date()).toISOString(),
       store: { backend: o.store, revision, compactRevision, location },
-      components: [store, apiServer, ...(this.components?.statuses() ?? [])],
+      components: [
+        store,
+        apiServer,
+        ...(this.components?.statuses() ?? []),
+        ...(this.proxy ? [this.proxy.status()] : [])
+      ],
       apiServerUrl: this.apiServer?.url,
       uiUrl: this.uiUrl,
       ...(await this.nodes.status())
@@ -226,6 +245,15 @@ export class ControlPlane {
   /** `kubedesk node add|stop|start|rm` (through the control socket) and the UI's node buttons. */
   nodeAction(request: NodeActionRequest): Promise<{ message: string }> {
     return this.nodes.action(request)
+  }
+
+  /**
+   * `kubedesk open svc/NAME` (through the control socket) and the UI's open button: a loopback
+   * port balancing over the Service's ready endpoints (rejects with a ServiceOpenError).
+   */
+  openService(namespace: string, name: string): Promise<OpenedService> {
+    if (!this.proxy) return Promise.reject(new Error('kube-proxy is not running'))
+    return this.proxy.proxy.openService(namespace, name)
   }
 
   /**
@@ -239,6 +267,11 @@ export class ControlPlane {
   /** The kinds the API server serves (empty before start). */
   get apiResources(): ResourceInfo[] {
     return this.apiServer?.resources ?? []
+  }
+
+  /** The last 15 minutes of node, pod, API server and scheduler metrics, for the UI's charts. */
+  get metricsHistory(): MetricsHistory {
+    return this.metrics.history
   }
 
   /** Records the browser UI's address (`kubedesk up --ui`) so `status` shows it. */
@@ -279,19 +312,51 @@ export class ControlPlane {
     await this.nodes.prepare()
     await this.serveApi()
     await this.writeKubeconfigs()
-    this.components = startKubeComponents({
-      dataDir: o.dataDir,
-      server: this.apiServer!,
-      nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriodSeconds,
-      terminatedPodGcThreshold: o.terminatedPodGcThreshold,
-      progress: (component, message) => this.progress(component, message)
-    })
+    this.components = startKubeComponents(
+      {
+        dataDir: o.dataDir,
+        server: this.apiServer!,
+        nodeMonitorGracePeriodSeconds: o.nodeMonitorGracePeriodSeconds,
+        terminatedPodGcThreshold: o.terminatedPodGcThreshold,
+        progress: (component, message) => this.progress(component, message),
+        onSchedulingAttempt: this.metrics.observeScheduling,
+        log: (component) => (component === STORE_COMPONENT ? this.storeLog : this.apiServerLog)
+      },
+      probedComponents(
+        { store: STORE_COMPONENT, apiServer: APISERVER_COMPONENT },
+        () => this.store,
+        () => this.apiServer
+      )
+    )
     await this.nodes.start(this.launched!, o.nodes)
+    this.mirrorPods = startControlPlanePods({
+      server: this.apiServer!,
+      supervisor: this.components.supervisor,
+      dataDir: o.dataDir,
+      settings: o,
+      runStartedAt: this.runStartedAt,
+      log: this.log
+    })
+    this.metrics.start({
+      client: this.apiServer!.client,
+      kubeletClient: {
+        token: this.launched!.kubeletClientToken,
+        caCert: this.launched!.credentials.caCert
+      },
+      inProcessSummary: (node) => this.nodes.inProcessStats.summary(node),
+      log: this.log
+    })
+
+    this.proxy = startProxyComponent(o.dataDir, this.apiServer!)
+    this.progress(KUBE_PROXY_COMPONENT, 'NodePort services answer on 127.0.0.1:<nodePort>')
 
     this.socket = await startControlSocket(this.paths.socket, {
       getStatus: () => this.status(),
       onShutdown: () => this.shutdownRequested(),
-      onNodeAction: (request) => this.nodeAction(request)
+      onNodeAction: (request) => this.nodeAction(request),
+      onOpenService: (namespace, name) => this.openService(namespace, name),
+      onComponentFail: (name) => this.failComponent(name),
+      logs: createLogControl(o.dataDir)
     })
     this.log.info('control socket listening', { path: this.paths.socket })
     this.progress('control socket', this.paths.socket)
@@ -357,7 +422,10 @@ export class ControlPlane {
         admission: {
           defaultNotReadyTolerationSeconds: o.defaultNotReadyTolerationSeconds,
           defaultUnreachableTolerationSeconds: o.defaultUnreachableTolerationSeconds
-        }
+        },
+        eventTtlSeconds: o.eventTtlSeconds,
+        metrics: this.metrics.usage,
+        observeRequest: this.metrics.observeRequest
       })
       this.launched = launched
       this.apiServer = launched.server
@@ -423,6 +491,17 @@ export class ControlPlane {
     }
   }
 
+  /** `kubedesk component fail NAME`: the component fails as if it crashed and is restarted. */
+  failComponent(name: string): { message: string } {
+    if (!this.components) throw new Error('the components are not running')
+    this.components.fail(name)
+    return {
+      message:
+        `${name} failed (simulated); it restarts after a back-off. ` +
+        `Watch it: kubectl get pods -n kube-system -w`
+    }
+  }
+
   /** The store compacts on its own; this notices each new compaction point and logs it. */
   private watchCompaction(): void {
     this.compactionTimer = setInterval(() => {
@@ -453,8 +532,13 @@ export class ControlPlane {
       await this.socket.close().catch(() => undefined)
       this.socket = undefined
     }
+    this.mirrorPods?.stop()
+    this.mirrorPods = undefined
+    await this.proxy?.stop()
+    this.proxy = undefined
     await this.components?.stop()
     this.components = undefined
+    await this.metrics.stop()
     await this.nodes.stop()
     if (this.apiServer) {
       const server = this.apiServer

@@ -7,11 +7,17 @@
  *   POST /shutdown     → 202, then the instance stops
  *   POST /nodes/ACTION → 200 `{ message }` once a node was added, stopped, started or removed;
  *                        400/404/409 `{ error, hint }` when it could not be
+ *   GET /logs, PUT /logs/COMPONENT/verbosity → component logs (observe/log-control.ts)
+ *   POST /services/open → a loopback port for a Service (`kubedesk open`; proxy/open-control.ts)
+ *   POST /components/NAME/fail → 200 `{ message }`: the component fails as if it crashed and is
+ *                        restarted (`kubedesk component fail`); 400/404 `{ error }` when it cannot
  * The client half, used by the CLI, is here too so both sides change together.
  */
 import { chmodSync, rmSync } from 'node:fs'
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { ClusterStatus } from '../shared/status'
+import { handleLogsRequest, type LogControl } from './observe/log-control'
+import { handleOpenRequest, type OpenServiceHandler } from './proxy/open-control'
 
 /** Unix socket paths are short (sun_path): 108 bytes on Linux, 104 on macOS, with the NUL. */
 export const MAX_SOCKET_PATH_BYTES = process.platform === 'linux' ? 107 : 103
@@ -40,6 +46,12 @@ export interface ControlSocketHandlers {
   onShutdown: () => void
   /** `kubedesk node ACTION NAME`; rejects with a NodeActionError for a readable failure. */
   onNodeAction?: (request: NodeActionRequest) => Promise<{ message: string }>
+  /** GET /logs, PUT /logs/COMPONENT/verbosity (observe/log-control.ts). */
+  logs?: LogControl
+  /** POST /services/open: `kubedesk open svc/NAME` (proxy/open-control.ts). */
+  onOpenService?: OpenServiceHandler
+  /** `kubedesk component fail NAME`; throws a NodeActionError-like error for a refusal. */
+  onComponentFail?: (name: string) => { message: string }
 }
 
 /** A node action asked through the socket (`kubedesk node add|stop|start|rm`). */
@@ -124,6 +136,11 @@ async function handle(
       return reply(202, { status: 'stopping', pid: process.pid })
     }
     if (route.startsWith('POST /nodes/')) return reply(...(await nodeAction(req, handlers)))
+    if (route.startsWith('POST /components/')) return reply(...componentFail(route, handlers))
+    const logs = await handleLogsRequest(req, handlers.logs)
+    if (logs) return reply(...logs)
+    const opened = await handleOpenRequest(req, handlers.onOpenService)
+    if (opened) return reply(...opened)
     if (req.url === '/status' || req.url === '/shutdown') {
       return reply(405, { error: `method ${req.method} not allowed` })
     }
@@ -173,6 +190,35 @@ async function nodeAction(
     if (err instanceof NodeActionError) return [err.code, { error: err.message, hint: err.hint }]
     return [500, { error: err instanceof Error ? err.message : String(err) }]
   }
+}
+
+function componentFail(route: string, handlers: ControlSocketHandlers): [number, unknown] {
+  const m = /^POST \/components\/([^/]+)\/fail$/.exec(route)
+  if (!m) return [404, { error: `no such component action: ${route.slice(5)}` }]
+  if (!handlers.onComponentFail) return [503, { error: 'this instance runs no components' }]
+  try {
+    return [200, handlers.onComponentFail(decodeURIComponent(m[1]))]
+  } catch (err) {
+    return [err instanceof NodeActionError ? err.code : 400, { error: (err as Error).message }]
+  }
+}
+
+/** Asks the instance behind `path` to fail component `name` (it is restarted); its message. */
+export async function requestComponentFail(path: string, name: string): Promise<string> {
+  const { status, body } = await call(
+    path,
+    'POST',
+    `/components/${encodeURIComponent(name)}/fail`,
+    10_000
+  )
+  let parsed: { message?: string; error?: string } = {}
+  try {
+    parsed = JSON.parse(body) as typeof parsed
+  } catch {
+    parsed = { error: body.trim() }
+  }
+  if (status === 200) return parsed.message ?? 'done'
+  throw new NodeActionError(parsed.error ?? `the control socket answered ${status}`, 400)
 }
 
 /**
@@ -230,7 +276,8 @@ export async function requestShutdown(path: string, timeoutMs = 5000): Promise<v
   if (status !== 202) throw new Error(`the control socket answered ${status}: ${body.trim()}`)
 }
 
-function call(
+/** One request to the instance behind `socketPath`: its status and body text. */
+export function call(
   socketPath: string,
   method: string,
   path: string,

@@ -49,7 +49,11 @@ describe('bad command lines: one readable line with a hint, exit 2', () => {
       "--level must be one of info, warn, error (got 'debug')"
     ],
     [['logs', 'etcd', '--since', 'yesterday'], '--since must be a duration such as 30s, 5m'],
-    [['logs', '--data-dir', dir], 'logs needs a COMPONENT, one of: etcd, kube-apiserver'],
+    [
+      ['logs', '--verbosity', '3', '--data-dir', dir],
+      '--verbosity needs a COMPONENT, one of: docker, etcd, kube-apiserver'
+    ],
+    [['logs', 'etcd', '--verbosity', 'loud'], "--verbosity wants a level from 0 to 10, not 'loud'"],
     [['down', '--timeout', 'soon'], '--timeout must be a duration'],
     [['node', 'add'], "'kubedesk node add' needs a node NAME"],
     [['node', 'grow', 'w1'], "the node action must be one of add, stop, start, rm (got 'grow')"],

@@ -22,6 +22,8 @@ async function kubedesk(argv: string[]): Promise<{ code: number; stdout: string;
 }
 
 let dir: string
+const statSize = (component: string): number =>
+  readFileSync(join(dir, 'logs', `${component}.log`)).length
 beforeEach(() => {
   dir = tempDataDir()
 })
@@ -130,12 +132,40 @@ describe('kubedesk logs filters', () => {
 
   it('an unknown component is an error listing the available ones (files and known names)', async () => {
     appendFileSync(join(dir, 'logs', 'my-agent.log'), 'x\n')
-    const { code, stderr } = await kubedesk(['logs', 'kube-proxy', '--data-dir', dir])
+    appendFileSync(join(dir, 'logs', 'kubelet-kubedesk-worker.log'), 'x\n')
+    const { code, stderr } = await kubedesk(['logs', 'kube-dns', '--data-dir', dir])
     expect(code).toBe(1)
     expect(stderr).toBe(
-      "kubedesk: unknown component 'kube-proxy'. Available: etcd, kube-apiserver, " +
-        'kube-controller-manager, kube-scheduler, kubedesk, my-agent.\n'
+      "kubedesk: unknown component 'kube-dns'. Available: docker, etcd, kube-apiserver, " +
+        'kube-controller-manager, kube-proxy, kube-scheduler, kubedesk, ' +
+        'kubelet/kubedesk-worker, my-agent, node-provider.\n'
     )
+  })
+
+  it('without a COMPONENT lists them all, kubelets as kubelet/<node> (nothing running)', async () => {
+    appendFileSync(join(dir, 'logs', 'kubelet-kubedesk-worker.log'), 'x\n')
+    const { code, stdout } = await kubedesk(['logs', '--data-dir', dir])
+    expect(code).toBe(0)
+    const rows = stdout
+      .split('\n\n')[0]!
+      .split('\n')
+      .map((l) => l.split(/ {3,}/))
+    expect(rows[0]).toEqual(['COMPONENT', 'VERBOSITY', 'SIZE', 'LAST WRITTEN'])
+    const byName = Object.fromEntries(rows.slice(1).map((r) => [r[0], r.slice(1)]))
+    expect(Object.keys(byName)).toEqual([
+      'docker',
+      'etcd',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-proxy',
+      'kube-scheduler',
+      'kubedesk',
+      'kubelet/kubedesk-worker',
+      'node-provider'
+    ])
+    expect(byName.etcd?.slice(0, 2)).toEqual(['-', `${statSize('etcd')}B`])
+    expect(byName['kube-apiserver']).toEqual(['-', '-', 'no log yet'])
+    expect(stdout).toContain(`KubeDesk is not running for ${dir}: verbosities show once it is.`)
   })
 
   it('a known component that has not logged yet says so (exit 1)', async () => {

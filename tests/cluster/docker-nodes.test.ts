@@ -39,7 +39,12 @@ import {
   type PodView,
   type RestartWatch
 } from './fixtures'
+import { registerEventsScenarios } from './events-scenarios'
+import { registerExecScenarios } from './exec-scenarios'
 import { registerWorkloadScenarios } from './workload-scenarios'
+import { registerLogsScenarios } from './logs-scenarios'
+import { registerMetricsScenarios } from './metrics-scenarios'
+import { registerServicesScenarios } from './services-scenarios'
 
 const run = promisify(execFile)
 const available = await dockerAvailable()
@@ -362,6 +367,12 @@ describe.skipIf(!available)('worker nodes on docker', () => {
     )
   }, 90_000)
 
+  registerMetricsScenarios({
+    cluster: live,
+    burnerNode: WORKERS[0],
+    created: () => rememberUids(live())
+  })
+
   // The scheduler and controllers on real containers (the same scenarios run on simulated nodes).
   registerWorkloadScenarios({
     cluster: live,
@@ -374,6 +385,20 @@ describe.skipIf(!available)('worker nodes on docker', () => {
     tolerationSeconds: 30,
     // Not the nodes of the bare pods the adoption test below expects to find unchanged.
     stoppable: [WORKERS[2], BIG],
+    created: () => rememberUids(live())
+  })
+  registerExecScenarios({ cluster: live, node: WORKERS[0] })
+  registerLogsScenarios({
+    cluster: live,
+    node: WORKERS[0],
+    dockerEvents: true,
+    created: () => rememberUids(live())
+  })
+  registerEventsScenarios({ cluster: live, node: WORKERS[0], created: () => rememberUids(live()) })
+  registerServicesScenarios({
+    cluster: live,
+    replicas: 2,
+    containerPort: 8080,
     created: () => rememberUids(live())
   })
 

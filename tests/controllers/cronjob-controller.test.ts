@@ -284,14 +284,19 @@ describe('cronjob controller', () => {
     expect(resumed.metadata.name).toBe(`paused-${first / MINUTE}`)
     await f.client.patch(CRONJOB, NS, 'paused', 'merge', { spec: { suspend: true } })
 
-    const start = await create(cronJob('late', '*/10 * * * *', { startingDeadlineSeconds: 30 }))
-    const tenth = Math.ceil(start / (10 * MINUTE)) * 10 * MINUTE
+    // Hourly at a minute five minutes ahead of the clock: the clock may already be up to a
+    // minute past the CronJob's creation (above), and no schedule time may fall in between.
+    const minute = (new Date(clock.now()).getUTCMinutes() + 5) % 60
+    const start = await create(
+      cronJob('late', `${minute} * * * *`, { startingDeadlineSeconds: 30 })
+    )
+    const due = start + ((minute - new Date(start).getUTCMinutes() + 60) % 60) * MINUTE
     // The controller looks only 40 s after the schedule time: too late to start.
-    clock.set(tenth + 40_000)
+    clock.set(due + 40_000)
     await new Promise((r) => setTimeout(r, 200))
     expect(await jobsOf('late')).toHaveLength(0)
     // The next one, seen in time, runs.
-    const [job] = await runAt(tenth + 10 * MINUTE, 'late', 1)
-    expect(job.metadata.name).toBe(`late-${tenth / MINUTE + 10}`)
+    const [job] = await runAt(due + 60 * MINUTE, 'late', 1)
+    expect(job.metadata.name).toBe(`late-${due / MINUTE + 60}`)
   })
 })

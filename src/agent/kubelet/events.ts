@@ -1,13 +1,16 @@
 /**
  * The kubelet's event recorder: core/v1 Events about pods, as kubelet's recorder writes them
- * (source.component `kubelet`, reportingComponent `kubelet`, reportingInstance the node). An
- * event equal to a recent one (same pod, field path, reason and message) bumps its count instead
- * of creating another, as client-go's EventCorrelator does. Writes never throw: a lost event is
- * logged, the pod's sync goes on.
+ * (source `kubelet` on the node, reportingComponent `kubelet`, reportingInstance the node).
+ * Events go through the same correlator as the control plane's (src/main/observe/
+ * event-correlator.ts): a repeated BackOff or Unhealthy bumps one Event's count, similar ones
+ * are aggregated, a pod cannot flood the store. Writes never throw: a lost event is logged, the
+ * pod's sync goes on.
  */
 import type { Pod } from 'kubernetes-types/core/v1'
-import { KINDS, type KubeletClient } from '../api/types'
+import type { KubeletClient } from '../api/types'
 import type { AgentLog } from '../log'
+import { EventCorrelator, eventName, eventTimestamp } from '../../main/observe/event-correlator'
+import { createEventSink } from '../../main/observe/event-sink'
 
 /** Event reasons the kubelet uses (kubelet's events package). */
 export const EVENT_REASONS = {
@@ -37,100 +40,44 @@ export interface EventRecorder {
   flush(): Promise<void>
 }
 
-interface Seen {
-  name: string
-  namespace: string
-  count: number
-  firstTimestamp: string
-}
-
-const MAX_REMEMBERED = 4096
-let sequence = 0
-
 /** A recorder writing through `client` as `nodeName`'s kubelet. */
 export function createEventRecorder(
   client: KubeletClient,
   nodeName: string,
-  log: AgentLog
+  log: AgentLog,
+  correlator: EventCorrelator = new EventCorrelator()
 ): EventRecorder {
-  const seen = new Map<string, Seen>()
-  const pending = new Set<Promise<void>>()
-
-  const write = async (
-    pod: Pod,
-    type: string,
-    reason: string,
-    message: string,
-    container?: string
-  ): Promise<void> => {
-    const meta = pod.metadata ?? {}
-    const namespace = meta.namespace ?? 'default'
-    const fieldPath = container ? fieldPathOf(pod, container) : undefined
-    const key = [meta.uid, fieldPath, type, reason, message].join('\u0000')
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
-    const prior = seen.get(key)
-    if (prior) {
-      prior.count++
-      seen.delete(key)
-      seen.set(key, prior)
-      try {
-        await client.patch(KINDS.event, prior.namespace, prior.name, 'merge', {
-          count: prior.count,
-          lastTimestamp: now
-        })
-        return
-      } catch {
-        seen.delete(key) // gone (TTL) or never written: write it afresh
-      }
-    }
-    // kubelet names events `<pod>.<UnixNano in hex>`; the counter keeps names within a ms apart.
-    const nanos = BigInt(Date.now()) * 1_000_000n + BigInt(sequence++ % 1_000_000)
-    const name = `${meta.name}.${nanos.toString(16)}`
-    const event = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name, namespace },
-      involvedObject: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        name: meta.name,
-        namespace,
-        uid: meta.uid,
-        resourceVersion: meta.resourceVersion,
-        ...(fieldPath ? { fieldPath } : {})
-      },
-      reason,
-      message,
-      type,
-      source: { component: 'kubelet', host: nodeName },
-      count: 1,
-      firstTimestamp: now,
-      lastTimestamp: now,
-      reportingComponent: 'kubelet',
-      reportingInstance: nodeName
-    }
-    try {
-      await client.create(event)
-      seen.set(key, { name, namespace, count: 1, firstTimestamp: now })
-      if (seen.size > MAX_REMEMBERED) seen.delete(seen.keys().next().value as string)
-    } catch (err) {
-      log.warn('failed to write event', {
-        reason,
-        pod: `${namespace}/${meta.name}`,
-        err: String(err)
-      })
-    }
-  }
-
+  const sink = createEventSink({ client, log, correlator })
   return {
     record(pod, type, reason, message, container) {
-      const p = write(pod, type, reason, message, container)
-      pending.add(p)
-      void p.finally(() => pending.delete(p))
+      const meta = pod.metadata ?? {}
+      const namespace = meta.namespace ?? 'default'
+      const fieldPath = container ? fieldPathOf(pod, container) : undefined
+      const now = new Date()
+      const stamp = eventTimestamp(now)
+      sink.record({
+        metadata: { name: eventName(meta.name ?? '', now), namespace },
+        involvedObject: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          name: meta.name ?? '',
+          namespace,
+          ...(meta.uid ? { uid: meta.uid } : {}),
+          ...(meta.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}),
+          ...(fieldPath ? { fieldPath } : {})
+        },
+        reason,
+        message,
+        type,
+        source: { component: 'kubelet', host: nodeName },
+        count: 1,
+        firstTimestamp: stamp,
+        lastTimestamp: stamp,
+        reportingComponent: 'kubelet',
+        reportingInstance: nodeName
+      })
     },
-    async flush() {
-      await Promise.all([...pending])
-    }
+    flush: () => sink.flush()
   }
 }
 

@@ -14,6 +14,7 @@ import { Backoff } from './backoff'
 import { createEventRecorder, type EventRecorder } from './events'
 import { createLeaseRenewer } from './lease'
 import { desiredNodeStatus, initialNode, nodeLabels, nodeStatusChanged } from './node-status'
+import { isMirrorPod } from './mirror-pod'
 import { watchNodePods, type PodSource } from './pod-source'
 import { PodWorker } from './pod-worker'
 import { removePodDir } from './volumes'
@@ -137,7 +138,7 @@ export class Kubelet {
 
   private onPod(pod: Pod): void {
     const uid = pod.metadata?.uid ?? ''
-    if (!this.running || !uid || pod.spec?.nodeName !== this.nodeName) return
+    if (!this.running || !uid || pod.spec?.nodeName !== this.nodeName || isMirrorPod(pod)) return
     const w = this.workers.get(uid)
     if (w) return w.update(pod)
     this.log.info('syncing new pod', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` })

@@ -169,6 +169,46 @@ export interface ExecResult {
   timedOut?: boolean
 }
 
+/** What a streaming exec attaches (CRI ExecRequest, minus the command). */
+export interface ExecOptions {
+  /** Keep the command's stdin open for the caller to write (`kubectl exec -i`). */
+  stdin: boolean
+  /** Run the command on a terminal; its stderr then comes out of stdout. */
+  tty: boolean
+  /** The terminal's first size, when known before the command starts. */
+  size?: TerminalSize
+}
+
+/** A terminal size in character cells (remotecommand's TerminalSize). */
+export interface TerminalSize {
+  width: number
+  height: number
+}
+
+/** A command running in a container, attached (what the kubelet's `/exec` streams). */
+export interface ExecSession {
+  /** The command's stdin; present when `stdin` was asked for. end() closes it (EOF). */
+  stdin?: NodeJS.WritableStream
+  /** The command's output (with `tty`, everything the terminal shows). Ends when it exits. */
+  stdout: Readable
+  /** The command's error output; absent with `tty`. Ends when it exits. */
+  stderr?: Readable
+  /** Changes the terminal's size (no-op without `tty`). */
+  resize(size: TerminalSize): Promise<void>
+  /** The command's exit code, once it has exited and its output has been read. */
+  exitCode: Promise<number>
+  /** The caller went away: stop the command where the runtime can, release the streams. */
+  close(): void
+}
+
+/** The runtime cannot run commands in containers at all (simulated containers). */
+export class ExecNotSupportedError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ExecNotSupportedError'
+  }
+}
+
 /** Resource use of one container, for the kubelet's stats summary. */
 export interface ContainerStats {
   /** Cumulative CPU time in nanoseconds. */
@@ -200,6 +240,12 @@ export interface ContainerRuntime {
   listContainers(filter?: RuntimeFilter): Promise<ContainerStatus[]>
   /** Runs `cmd` in the container (exec probes, preStop, crictl exec). */
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>
+  /**
+   * Starts `cmd` in the running container, attached (`kubectl exec`). Rejects when the container
+   * is not running or the command cannot be started; a command that starts and fails is an exit
+   * code, not a rejection (a missing binary: 126/127 as a shell gives).
+   */
+  exec(id: string, cmd: string[], opts: ExecOptions): Promise<ExecSession>
   /** The container's output as text lines ending in '\n'; with `follow`, until it exits or destroy(). */
   containerLogs(id: string, opts: LogOptions): Promise<Readable>
   containerStats(id: string): Promise<ContainerStats>

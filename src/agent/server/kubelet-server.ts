@@ -1,8 +1,9 @@
 /**
  * The kubelet's HTTPS API (kubelet's port 10250): `/healthz`, `/containerLogs/…` (what
- * kube-apiserver's pods/log proxies to), `/stats/summary` and `/pods`. Every request needs a bearer
- * token from `config.allowedTokens` — the API server's kubelet-client token — else 401. Errors are
- * plain text with their status, as kubelet writes them.
+ * kube-apiserver's pods/log proxies to), `/exec/…` (pods/exec, a WebSocket upgrade),
+ * `/stats/summary` and `/pods`. Every request needs a bearer token from `config.allowedTokens` —
+ * the API server's kubelet-client token — else 401. Errors are plain text with their status, as
+ * kubelet writes them.
  */
 import { createServer } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -10,6 +11,7 @@ import type { Socket } from 'node:net'
 import type { KubeletServerConfig } from '../config'
 import { silentLog, type AgentLog } from '../log'
 import type { ContainerRuntime } from '../runtime/types'
+import { createExecUpgradeHandler } from './container-exec'
 import { serveContainerLogs } from './container-logs'
 import { bearerChecker, HttpError, sendHttpError, sendJson } from './http-util'
 import { podListOf } from './pod-list'
@@ -55,6 +57,9 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
       url.pathname === '/pods' ||
       url.pathname === '/stats/summary' ||
       (segments[0] === 'containerLogs' && segments.length === 4)
+    if (segments[0] === 'exec' && segments.length === 4) {
+      throw new HttpError(400, 'Upgrade request required')
+    }
     if (!known) throw new HttpError(404, '404 page not found')
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, `method ${req.method} not allowed`)
@@ -79,6 +84,8 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
       sendHttpError(res, err)
     })
   })
+  // `kubectl exec` arrives as a WebSocket upgrade (container-exec.ts).
+  server.on('upgrade', createExecUpgradeHandler({ runtime, authorized, log }))
   const sockets = new Set<Socket>()
   server.on('secureConnection', (socket: Socket) => {
     sockets.add(socket)

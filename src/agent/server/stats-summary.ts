@@ -62,17 +62,32 @@ function selfStats(): ContainerStats {
   }
 }
 
+/** Options of createStatsCollector. */
+export interface StatsCollectorOptions {
+  startTime?: Date
+  /**
+   * What the node spends besides its pods (default: this process, the kubelet). Simulated nodes
+   * share the control plane's process, so they count nothing here.
+   */
+  self?: (() => ContainerStats) | null
+}
+
 /**
  * A collector for `nodeName` over `runtime`. Node figures are best effort: the kubelet's own
  * process plus every running container, since pod containers of the docker runtime live outside
- * the node container's cgroup.
+ * the node container's cgroup. The node's cumulative CPU keeps what exited containers used, so
+ * it never goes down (as the root cgroup's counter), and a rate can be taken from any two.
  */
 export function createStatsCollector(
   nodeName: string,
   runtime: ContainerRuntime,
-  startTime: Date = new Date()
+  opts: StatsCollectorOptions = {}
 ): StatsCollector {
+  const startTime = opts.startTime ?? new Date()
+  const self = opts.self === undefined ? selfStats : opts.self
   const previous = new Map<string, Sample>()
+  /** CPU of containers no longer running, still part of the node's cumulative figure. */
+  let retiredCpu = 0
 
   const rate = (key: string, stats: ContainerStats, seen: Set<string>): CpuStats => {
     const at = stats.timestamp.getTime()
@@ -151,22 +166,30 @@ export function createStatsCollector(
         if (podRateKnown) nodeRate.cores += podCores
         else nodeRate.known = false
       }
-      const self = selfStats()
-      const selfCpu = rate('\0kubelet', self, seen)
+      const own = self?.() ?? {
+        cpuUsageNanoSeconds: 0,
+        memoryWorkingSetBytes: 0,
+        timestamp: new Date()
+      }
+      const selfCpu = rate('\0kubelet', own, seen)
       if (selfCpu.usageNanoCores === undefined) nodeRate.known = false
       else nodeRate.cores += selfCpu.usageNanoCores
-      for (const key of previous.keys()) if (!seen.has(key)) previous.delete(key)
-      const time = self.timestamp.toISOString()
+      for (const [key, sample] of previous) {
+        if (seen.has(key)) continue
+        retiredCpu += sample.cpu
+        previous.delete(key)
+      }
+      const time = own.timestamp.toISOString()
       return {
         node: {
           nodeName,
           startTime: startTime.toISOString(),
           cpu: {
             time,
-            usageCoreNanoSeconds: nodeCpu + self.cpuUsageNanoSeconds,
+            usageCoreNanoSeconds: retiredCpu + nodeCpu + own.cpuUsageNanoSeconds,
             ...(nodeRate.known ? { usageNanoCores: nodeRate.cores } : {})
           },
-          memory: { time, workingSetBytes: nodeMemory + self.memoryWorkingSetBytes }
+          memory: { time, workingSetBytes: nodeMemory + own.memoryWorkingSetBytes }
         },
         pods
       }

@@ -92,6 +92,9 @@ function subresourceDocs(r: RegistryEntry): SubresourceDoc[] {
     })
   }
   if (hasSubresource(r, 'log')) docs.push({ name: 'log', kind: 'Pod', verbs: ['get'] })
+  if (hasSubresource(r, 'exec')) {
+    docs.push({ name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] })
+  }
   return docs
 }
 

@@ -8,7 +8,7 @@ import type { Store } from '../store/types'
 import { createTokenAuthenticator } from './authn'
 import { loadCredentials, type Credentials } from './credentials'
 import { DEFAULT_SANS, ensurePki } from './pki'
-import { startApiServer, type ApiServer } from './server'
+import { startApiServer, type ApiServer, type ApiServerOptions } from './server'
 import type { AdmissionOptions } from './admission'
 
 /** Where the API server listens: loopback, plus the cluster network's gateway for docker nodes. */
@@ -27,6 +27,11 @@ export interface LaunchOptions {
   log: ComponentLog
   /** Admission settings (the default toleration seconds). */
   admission?: AdmissionOptions
+  /** How long an Event lives after its last write (`--event-ttl`, default 1 h). */
+  eventTtlSeconds?: number
+  /** What `metrics.k8s.io` serves, and who hears of each request (see ApiServerOptions). */
+  metrics?: ApiServerOptions['metrics']
+  observeRequest?: ApiServerOptions['observeRequest']
 }
 
 /** A running API server and what a kubeconfig for it needs. */
@@ -62,7 +67,10 @@ export async function launchApiServer(o: LaunchOptions): Promise<LaunchedApiServ
       allowedHosts: [...DEFAULT_SANS, ...sans],
       log: o.log,
       kubeletClient: { token: kubeletClientToken, caCert: pki.caCert },
-      admission: o.admission
+      admission: o.admission,
+      eventTtlSeconds: o.eventTtlSeconds,
+      metrics: o.metrics,
+      observeRequest: o.observeRequest
     })
   let server: ApiServer
   let moved: string | undefined

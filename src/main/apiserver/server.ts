@@ -8,7 +8,9 @@ import type { Socket } from 'node:net'
 import type { Authenticator } from './authn'
 import { APISERVER_USER, bootstrapNamespaces } from './bootstrap'
 import { createInProcessClient, type ApiClient } from './client'
+import { healthFailures, type HealthCheck } from './http/health'
 import { createRequestHandler, type AccessLogEntry, type OpenApiServer } from './http/handler'
+import { upgradeResponse } from './http/upgrade'
 import { openApiV2Serialized, openApiV3Paths, openApiV3Serialized } from './openapi'
 import { RESOURCES } from './registry'
 import type { KubeletClientConfig, RestContext } from './rest/context'
@@ -16,7 +18,13 @@ import { ObjectStorage } from './storage/object-storage'
 import type { ResourceInfo } from './types'
 import type { AdmissionOptions } from './admission'
 import type { Store } from '../store'
-import type { ComponentLog } from '../observe/component-log'
+import { logAt, type ComponentLog } from '../observe/component-log'
+import { debugFlagsFor } from './http/debug-flags'
+import { HTTP_LOG_VERBOSITY, httpLogValues } from './http-log'
+import { withRequestLog } from './logged-client'
+import type { MetricsSource } from './metrics/metrics-source'
+import { bootstrapKubernetesService } from './kubernetes-service'
+import { ServiceAllocator } from './service-allocation/service-allocator'
 
 /** Options of startApiServer. */
 export interface ApiServerOptions {
@@ -36,7 +44,10 @@ export interface ApiServerOptions {
   /** Host header names accepted besides localhost, 127.0.0.1 and [::1]. */
   allowedHosts?: string[]
   log?: ComponentLog
-  /** Log every request (user, verb, resource, code, latency); otherwise only failures (5xx). */
+  /**
+   * Log every request (user, verb, resource, code, latency) whatever the log's verbosity;
+   * otherwise from verbosity 3 on (`PUT /debug/flags/v`), and failures (5xx) always.
+   */
   logRequests?: boolean
   /** How often watches with allowWatchBookmarks get a BOOKMARK (default 60 s). */
   bookmarkIntervalMs?: number
@@ -46,6 +57,12 @@ export interface ApiServerOptions {
   kubeletClient?: KubeletClientConfig
   /** Admission settings, e.g. the default not-ready/unreachable toleration (default 30 s). */
   admission?: AdmissionOptions
+  /** How long an Event lives after its last write (`--event-ttl`, default 1 h). */
+  eventTtlSeconds?: number
+  /** Serves `metrics.k8s.io` (kubectl top) from this source; absent: the group is not served. */
+  metrics?: MetricsSource
+  /** Told of every finished request (the metrics history's request rate and latency). */
+  observeRequest?: (entry: AccessLogEntry) => void
 }
 
 /** A running API server. */
@@ -60,6 +77,30 @@ export interface ApiServer {
   resources: ResourceInfo[]
   /** Stops listening and ends open connections (watches included). The store stays open. */
   close(): Promise<void>
+  /** Why /readyz fails (each failing check: its reason), or undefined when it passes. */
+  readyzFailures(): Promise<string | undefined>
+  /** Serves these pods' logs from the control plane itself (its mirror pods). */
+  setLocalPodLogs(source: RestContext['localPodLogs']): void
+}
+
+/** kube-apiserver's own checks, by their Kubernetes names. */
+function serverHealthChecks(store: Store, shuttingDown: () => boolean): HealthCheck[] {
+  const etcd = async (): Promise<void> => {
+    await store.revision()
+  }
+  return [
+    { name: 'ping', check: () => undefined },
+    { name: 'log', check: () => undefined },
+    { name: 'etcd', check: etcd },
+    { name: 'etcd-readiness', check: etcd, endpoints: ['readyz'] },
+    {
+      name: 'shutdown',
+      endpoints: ['readyz'],
+      check: () => {
+        if (shuttingDown()) throw new Error('the API server is shutting down')
+      }
+    }
+  ]
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -94,41 +135,45 @@ const builtInOpenApi: OpenApiServer = (path) => {
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1'
   const ctx: RestContext = {
-    storage: new ObjectStorage(opts.store),
+    storage: new ObjectStorage(opts.store, opts.eventTtlSeconds),
     now: () => new Date(),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     kubeletClient: opts.kubeletClient,
-    admission: opts.admission
+    admission: opts.admission,
+    ...(opts.metrics ? { metrics: opts.metrics } : {})
   }
   await bootstrapNamespaces(ctx)
+  const serviceAllocator = new ServiceAllocator()
+  await serviceAllocator.restoreFrom(ctx.storage)
+  ctx.writeHooks = serviceAllocator
 
   let port = opts.port
   const log = opts.log
   const onRequest = (e: AccessLogEntry): void => {
+    opts.observeRequest?.(e)
     if (!log) return
-    const values = {
-      user: e.user,
-      verb: e.verb,
-      resource: e.resource,
-      path: e.path,
-      code: e.code,
-      latencyMs: Math.round(e.latencyMs * 100) / 100
-    }
-    if (e.code >= 500) log.error('request failed', values)
-    else if (opts.logRequests) log.info('HTTP', values)
+    // httplog: each request at verbosity 3 (http-log.ts); failures always, as errors.
+    if (e.code >= 500) log.error('request failed', httpLogValues(e))
+    else (opts.logRequests ? log : logAt(log, HTTP_LOG_VERBOSITY))?.info('HTTP', httpLogValues(e))
   }
+  let closed: Promise<void> | undefined
+  const healthChecks = serverHealthChecks(opts.store, () => closed !== undefined)
   const handler = createRequestHandler({
     ctx,
     authenticator: opts.authenticator,
     allowedHosts: opts.allowedHosts ?? [],
     serverAddress: () => `${host}:${port}`,
     openApi: opts.openApi ?? builtInOpenApi,
-    onRequest
+    onRequest,
+    healthChecks,
+    debugFlags: debugFlagsFor(log)
   })
   // Watches hold connections open; close() ends them rather than wait for their timeouts.
   const sockets = new Set<Socket>()
   const serve = (): Server => {
     const server = createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+    // Upgrades (pods/exec's WebSocket) go through the same handler, answered on the raw socket.
+    server.on('upgrade', (req, socket, head) => handler(req, upgradeResponse(req, socket, head)))
     server.on('secureConnection', (socket: Socket) => {
       sockets.add(socket)
       socket.on('close', () => sockets.delete(socket))
@@ -156,14 +201,30 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     log?.info('serving', { address: `${extra}:${port}` })
   }
 
+  await bootstrapKubernetesService(
+    ctx,
+    serviceAllocator.ips.first,
+    { ip: opts.extraHosts?.[0] ?? host, port },
+    log
+  )
+
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`
-  let closed: Promise<void> | undefined
   return {
     url,
     port,
-    client: createInProcessClient(ctx, APISERVER_USER, 'kube-apiserver'),
-    clientFor: (user, fieldManager) => createInProcessClient(ctx, user, fieldManager),
+    client: withRequestLog(
+      createInProcessClient(ctx, APISERVER_USER, 'kube-apiserver'),
+      APISERVER_USER,
+      'kube-apiserver',
+      log
+    ),
+    clientFor: (user, fieldManager) =>
+      withRequestLog(createInProcessClient(ctx, user, fieldManager), user, fieldManager, log),
     resources: [...RESOURCES],
+    readyzFailures: () => healthFailures(healthChecks, 'readyz'),
+    setLocalPodLogs: (source) => {
+      ctx.localPodLogs = source
+    },
     close() {
       closed ??= Promise.all(
         servers.map(

@@ -18,6 +18,8 @@ Commands:
   down        stop a running KubeDesk (--delete also removes its data)
   logs        print a component's log (etcd, kubedesk, kube-apiserver, …)
   node        add, stop, start or remove worker nodes
+  component   make a control-plane component fail, to watch it restart
+  open        open a Service on a loopback port and print its URL
 
 Flags:
   -h, --help        show help (also: kubedesk <command> --help, kubedesk help <command>)
@@ -59,6 +61,7 @@ Flags:
                            (default 1000; Kubernetes 12500; 0 keeps them all). Pods on deleted
                            nodes are always deleted.
   --crash-loop-backoff I,M CrashLoopBackOff's first delay and ceiling (default 10s,5m)
+  --event-ttl D            how long an Event is kept after its last occurrence (default 1h)
   --port PORT              port for the Kubernetes API server on 127.0.0.1 (default 6443;
                            0 = any free port). If it is taken, a free port is used and 'up'
                            says which.
@@ -123,17 +126,21 @@ removes the files).
 export const LOGS_HELP = `Print a component's log from <data-dir>/logs/<component>.log, whether or not KubeDesk runs.
 
 Usage:
+  kubedesk logs                           list the components, their verbosity and log size
   kubedesk logs COMPONENT [flags]
+  kubedesk logs --verbosity N COMPONENT   set a component's verbosity in the running KubeDesk
 
-Components: etcd (the store), kube-apiserver, kubedesk (the control plane itself),
-kube-controller-manager, node-provider, kubelet/NODE (each worker's kubelet, e.g.
-kubelet/kubedesk-worker2) and — once it exists — kube-scheduler.
+Components: etcd (the store), kube-apiserver, kube-scheduler, kube-controller-manager,
+kubelet/NODE (each node's kubelet, e.g. kubelet/kubedesk-worker2), node-provider, docker
+(engine events of the node and pod containers) and kubedesk (the control plane itself).
 
 Flags:
   -f, --follow        keep printing new lines until Ctrl-C
   --since DURATION    only lines newer than this, e.g. 30s, 5m, 1h30m, 2d
   --level LEVEL       only lines at this level or above: info, warn, error
   --grep TEXT         only lines containing TEXT (case-sensitive)
+  --verbosity N       klog's -v for COMPONENT, 0-10 (default 2; kube-apiserver logs each
+                      request from 3); with -f, then follows the log
 ${DATA_DIR_FLAG}
   -h, --help          show this help
 
@@ -163,11 +170,53 @@ stop also stops the containers of the node's pods; start brings the node back an
 restarts them; rm deletes the node, its containers and its Node object.
 `
 
+/** `kubedesk component --help`. */
+export const COMPONENT_HELP = `Make a control-plane component fail as if it had crashed.
+
+Usage:
+  kubedesk component fail NAME [flags]
+
+NAME is kube-scheduler or kube-controller-manager. The component stops at once; its mirror pod
+(kubectl get pods -n kube-system) goes not ready, and it is restarted after a back-off (1s,
+doubling to 30s) with RESTARTS one up; kubectl logs --previous shows the run that failed.
+The store (etcd) and kube-apiserver serve every other component and are not restarted alone.
+
+Flags:
+${DATA_DIR_FLAG}
+  -h, --help        show this help
+`
+
+/** `kubedesk open --help`. */
+export const OPEN_HELP = `Open a Service on a loopback port of this machine and print its URL.
+
+Usage:
+  kubedesk open svc/NAME [flags]
+
+The running KubeDesk's kube-proxy listens on a free port on 127.0.0.1 and sends each
+connection to one of the Service's ready endpoints in turn (pod IP : targetPort of its first
+TCP port), as 'kubectl port-forward svc/NAME' would, but without a process left running: the
+port stays open while KubeDesk runs and closes when the Service is deleted. Asking again for
+the same Service prints the same URL. A Service with no ready endpoints is opened anyway
+(connections are closed until a pod is ready) and 'open' says so.
+
+NodePort Services need no 'open': they answer on 127.0.0.1:<nodePort> (kubectl get svc shows
+it in PORT(S) as 80:3xxxx/TCP).
+
+Flags:
+  -n, --namespace NS   the Service's namespace (default: default)
+${DATA_DIR_FLAG}
+  -h, --help           show this help
+
+Output: the URL (http://127.0.0.1:PORT) on stdout, what is forwarded on stderr.
+`
+
 /** Help by subcommand name. */
 export const COMMAND_HELP: Record<string, string> = {
   up: UP_HELP,
   status: STATUS_HELP,
   down: DOWN_HELP,
   logs: LOGS_HELP,
-  node: NODE_HELP
+  node: NODE_HELP,
+  component: COMPONENT_HELP,
+  open: OPEN_HELP
 }

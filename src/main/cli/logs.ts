@@ -1,24 +1,31 @@
 /**
  * `kubedesk logs COMPONENT`: prints `<data-dir>/logs/<component>.log` (rotated files first),
  * filtered by `--since`, `--level` and `--grep`, and with `-f` keeps printing new lines until
- * Ctrl-C. Reads files only, so it works whether or not KubeDesk runs.
+ * Ctrl-C. Reads files only, so it works whether or not KubeDesk runs. `kubedesk logs` alone
+ * lists the components; `--verbosity N` sets one's verbosity in the running instance
+ * (logs-components.ts).
  */
-import { closeSync, createReadStream, openSync, readSync, statSync, type Stats } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { StringDecoder } from 'node:string_decoder'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { resolveDataDir } from '../data-dir'
 import {
   componentLogFile,
   componentLogFiles,
-  CONTROL_PLANE_COMPONENT,
   isComponentName,
-  KNOWN_COMPONENTS,
   LOG_LEVELS,
   loggedComponents,
   parseLogLine,
   type LogLevel
 } from '../observe/component-log'
+import {
+  availableComponents,
+  componentOfName,
+  listComponents,
+  nameOfComponent,
+  setVerbosity
+} from './logs-components'
+import { createTail } from '../observe/log-tail'
 import { parseChoiceFlag, parseDurationFlag, parseFlags, stringFlag } from './args'
 import { CliError, UsageError } from './errors'
 import { onStopSignal, write, type CliIO } from './io'
@@ -64,19 +71,25 @@ export async function runLogs(argv: string[], io: CliIO): Promise<number> {
       follow: { type: 'boolean', short: 'f' },
       since: { type: 'string' },
       level: { type: 'string' },
-      grep: { type: 'string' }
+      grep: { type: 'string' },
+      verbosity: { type: 'string' }
     },
     1
   )
   const dir = resolveDataDir(stringFlag(values, 'data-dir'), io.env)
-  const available = [
-    ...new Set([...KNOWN_COMPONENTS, CONTROL_PLANE_COMPONENT, ...loggedComponents(dir)])
-  ].sort()
-  // `kubelet/<node>`, as Kubernetes users name a node's kubelet, is the file `kubelet-<node>`.
-  const component = positionals[0]?.replace(/^kubelet\//, 'kubelet-')
+  const available = availableComponents(dir)
+  const component = positionals[0] === undefined ? undefined : componentOfName(positionals[0])
+  const verbosity = stringFlag(values, 'verbosity')
   if (component === undefined) {
-    throw new UsageError(`logs needs a COMPONENT, one of: ${available.join(', ')}`, COMMAND)
+    if (verbosity !== undefined) {
+      throw new UsageError(
+        `--verbosity needs a COMPONENT, one of: ${available.map(nameOfComponent).join(', ')}`,
+        COMMAND
+      )
+    }
+    return listComponents(dir, io)
   }
+  const follow = values.follow === true
   const since = stringFlag(values, 'since')
   const level = stringFlag(values, 'level')
   const filter: LogFilter = {
@@ -84,14 +97,25 @@ export async function runLogs(argv: string[], io: CliIO): Promise<number> {
     level: level === undefined ? undefined : parseChoiceFlag(COMMAND, '--level', level, LOG_LEVELS),
     grep: stringFlag(values, 'grep')
   }
-  const follow = values.follow === true
+  if (verbosity !== undefined) {
+    if (!/^\d{1,2}$/.test(verbosity)) {
+      throw new UsageError(`--verbosity wants a level from 0 to 10, not '${verbosity}'`, COMMAND)
+    }
+    const said = await setVerbosity(dir, component, Number(verbosity))
+    // Without -f the command only sets; with -f it goes on to follow the log, the usual pair.
+    await write(follow ? io.stderr : io.stdout, said + '\n')
+    if (!follow) return 0
+  }
 
   // A name that is not a component name is never turned into a path (no `../` escapes).
   const files = isComponentName(component) ? componentLogFiles(dir, component) : []
   if (files.length === 0) {
     const logged = loggedComponents(dir)
     if (!available.includes(component)) {
-      throw new CliError(`unknown component '${component}'`, `Available: ${available.join(', ')}.`)
+      throw new CliError(
+        `unknown component '${positionals[0]}'`,
+        `Available: ${available.map(nameOfComponent).join(', ')}.`
+      )
     }
     if (!follow) {
       throw new CliError(
@@ -128,61 +152,4 @@ export async function runLogs(argv: string[], io: CliIO): Promise<number> {
     dispose()
   }
   return 0
-}
-
-/** Reads a growing file line by line, from where the last read stopped. */
-interface Tail {
-  /** Passes each complete line added since the last call. */
-  readNew(onLine: (line: string) => Promise<void>): Promise<void>
-  /** Passes a last line that has no newline yet. */
-  flush(onLine: (line: string) => Promise<void>): Promise<void>
-}
-
-/**
- * A reader for `file` that tolerates its absence (it may appear later) and its rotation (a new
- * file: start again from its top).
- */
-function createTail(file: string): Tail {
-  let offset = 0
-  let inode: number | undefined
-  let partial = ''
-  // Decodes across reads, so a character split between two reads stays whole.
-  let decoder = new StringDecoder('utf8')
-  const buffer = Buffer.alloc(64 * 1024)
-  return {
-    async readNew(onLine) {
-      let stat: Stats
-      try {
-        stat = statSync(file)
-      } catch {
-        return
-      }
-      const { size, ino } = stat
-      // A new inode or a shorter file: rotated (or truncated) since the last read.
-      if (size < offset || (inode !== undefined && ino !== inode)) {
-        offset = 0
-        partial = ''
-        decoder = new StringDecoder('utf8')
-      }
-      inode = ino
-      if (size === offset) return
-      const fd = openSync(file, 'r')
-      try {
-        let read: number
-        while ((read = readSync(fd, buffer, 0, buffer.length, offset)) > 0) {
-          offset += read
-          const lines = (partial + decoder.write(buffer.subarray(0, read))).split('\n')
-          partial = lines.pop() ?? ''
-          for (const line of lines) await onLine(line)
-        }
-      } finally {
-        closeSync(fd)
-      }
-    },
-    async flush(onLine) {
-      const rest = partial + decoder.end()
-      partial = ''
-      if (rest !== '') await onLine(rest)
-    }
-  }
 }

@@ -34,7 +34,8 @@ const FLAGS: FlagSpec = {
   'node-monitor-grace-period': { type: 'string' },
   'default-not-ready-toleration-seconds': { type: 'string' },
   'default-unreachable-toleration-seconds': { type: 'string' },
-  'terminated-pod-gc-threshold': { type: 'string' }
+  'terminated-pod-gc-threshold': { type: 'string' },
+  'event-ttl': { type: 'string' }
 }
 
 const STORES: readonly StoreBackend[] = ['sqlite', 'memory', 'etcd']
@@ -122,7 +123,8 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv): UpRequest {
         'default-unreachable-toleration-seconds',
         MAX_TOLERATION_SECONDS
       ),
-      terminatedPodGcThreshold: integer('terminated-pod-gc-threshold', 100_000_000)
+      terminatedPodGcThreshold: integer('terminated-pod-gc-threshold', 100_000_000),
+      eventTtlSeconds: eventTtl(raw('event-ttl'))
     },
     ui,
     uiPort
@@ -150,6 +152,14 @@ function parseBackoff(
     )
   }
   return { initialSeconds, maxSeconds }
+}
+
+/** `--event-ttl 1h`: how long an Event lives after its last write, in s; at least 1 s. */
+function eventTtl(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined
+  const seconds = parseDurationFlag(COMMAND, '--event-ttl', raw) / 1000
+  if (seconds < 1) throw new UsageError(`--event-ttl must be at least 1s (got '${raw}')`, COMMAND)
+  return seconds
 }
 
 /** Runs `kubedesk up`; resolves with the exit code once the control plane has stopped. */

@@ -11,6 +11,8 @@ import { NodeActionError, type NodeActionRequest } from '../control-socket'
 import { createComponentLog, type ComponentLog } from '../observe/component-log'
 import type { ClusterStatus } from '../../shared/status'
 import { createNodeProvider } from './create-provider'
+import { kubeletLogComponent } from './docker/kubelet-log-collector'
+import { InProcessStats } from './in-process-stats'
 import { NodeManager, type NodeManagerOptions } from './node-manager'
 import type { NodeProvider, NodeProviderName } from './types'
 
@@ -36,6 +38,8 @@ export class ClusterNodes {
   private manager?: NodeManager
   /** Where node containers reach the API server (the cluster network's gateway for docker). */
   apiServerHost = '127.0.0.1'
+  /** The stats of the kubelets in this process (control-plane node, simulated nodes). */
+  readonly inProcessStats = new InProcessStats()
 
   constructor(private readonly o: ClusterNodesOptions) {}
 
@@ -43,7 +47,11 @@ export class ClusterNodes {
   async prepare(): Promise<string> {
     const o = this.o
     const log = (this.log = createComponentLog(o.dataDir, NODE_PROVIDER_COMPONENT))
-    const { provider, reason } = await createNodeProvider(o.provider, { dataDir: o.dataDir, log })
+    const { provider, reason } = await createNodeProvider(o.provider, {
+      dataDir: o.dataDir,
+      log,
+      inProcessStats: this.inProcessStats
+    })
     this.provider = provider
     this.reason = reason
     log.info('node provider chosen', { provider: provider.name, reason })
@@ -72,7 +80,16 @@ export class ClusterNodes {
       kubeletClientToken: launched.kubeletClientToken,
       issueServingCert: (name, addresses) => issueKubeletServingCert(o.dataDir, name, addresses),
       clientFor: (user, fieldManager) => server.clientFor(user, fieldManager),
-      startInProcessKubelet: (config, client) => startInProcessKubelet(config, client, log),
+      // Each in-process kubelet logs as `kubelet-<node>`, as a docker or process node's does.
+      startInProcessKubelet: (config, client) =>
+        startInProcessKubelet(
+          config,
+          client,
+          createComponentLog(o.dataDir, kubeletLogComponent(config.nodeName), {
+            lineComponent: 'kubelet'
+          }),
+          this.inProcessStats
+        ),
       kubelet: o.kubelet,
       log
     })

@@ -35,7 +35,8 @@ export async function createNodeProvider(
   if (choice.name === 'simulated') {
     const provider = createSimulatedProvider({
       ...opts,
-      startKubelet: (config, client) => startInProcessKubelet(config, client, opts.log)
+      startKubelet: (config, client) =>
+        startInProcessKubelet(config, client, opts.log, opts.inProcessStats)
     })
     return { provider, reason }
   }

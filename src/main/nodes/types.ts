@@ -12,6 +12,7 @@
 import type { KubeletConfig } from '../../agent/config'
 import type { ApiClient } from '../apiserver/client'
 import type { ComponentLog } from '../observe/component-log'
+import type { InProcessStats } from './in-process-stats'
 
 /** How nodes run. */
 export type NodeProviderName = 'docker' | 'process' | 'simulated'
@@ -105,4 +106,6 @@ export interface NodeProviderOptions {
   dataDir: string
   /** The node provider's component log (`kubedesk logs node-provider`). */
   log: ComponentLog
+  /** Where in-process (simulated) kubelets register their stats for the metrics scraper. */
+  inProcessStats?: InProcessStats
 }

@@ -11,21 +11,14 @@
  * and splits back into its parts (`parseLogLine`). Like klog, the time carries no year; readers
  * take the latest year that does not put the line in the future.
  *
- * Rotation is by size: when a write would pass `maxBytes` (10 MB) the file becomes `.log.1`,
- * older ones shift to `.2`, `.3`, and the oldest beyond `keep` (3) is removed.
+ * Lines pass through the data directory's log hub (log-hub.ts: ring buffers, followers,
+ * verbosity) and are written once per event-loop turn, rotated by size (log-file-writer.ts:
+ * at `maxBytes`, 10 MB, the file becomes `.log.1`, keeping `keep`, 3, rotated files).
  */
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeSync
-} from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import type { RotationLimits } from './log-file-writer'
+import { logHubFor } from './log-hub'
 
 /** Severity of one line; `logs --level` shows this level and the ones above it. */
 export type LogLevel = 'info' | 'warn' | 'error'
@@ -36,12 +29,18 @@ export const LOG_LEVELS: readonly LogLevel[] = ['info', 'warn', 'error']
 /** Key/value pairs appended to a line, in insertion order. */
 export type LogValues = Record<string, unknown>
 
-/** The components of a Kubernetes control plane, offered by `kubedesk logs` even before they log. */
+/**
+ * The components of a Kubernetes cluster, and KubeDesk's node provider and Docker engine
+ * events, offered by `kubedesk logs` even before they log.
+ */
 export const KNOWN_COMPONENTS: readonly string[] = [
   'etcd',
   'kube-apiserver',
   'kube-scheduler',
-  'kube-controller-manager'
+  'kube-controller-manager',
+  'kube-proxy',
+  'node-provider',
+  'docker'
 ]
 
 /** The log of KubeDesk's own control plane (start, stop, the control socket). */
@@ -54,16 +53,33 @@ export interface ComponentLog {
   info(message: string, values?: LogValues): void
   warn(message: string, values?: LogValues): void
   error(message: string, values?: LogValues): void
-  /** Closes the file; later calls reopen it, so a late line is never lost. */
+  /** Flushes and closes the file; later calls reopen it, so a late line is never lost. */
   close(): void
 }
 
-/** Rotation limits. */
-export interface ComponentLogOptions {
-  /** Rotate when the file would grow past this many bytes (default 10 MB). */
-  maxBytes?: number
-  /** Rotated files to keep (default 3). */
-  keep?: number
+/**
+ * A ComponentLog with klog's verbosity: `log.v(3)?.info(...)` writes only when the component's
+ * verbosity is 3 or more (the hub's, changeable at run time); off, it costs one comparison and
+ * the arguments are never formatted. V lines are info lines, as in klog.
+ */
+export interface ComponentLogger extends ComponentLog {
+  /** The component's verbosity now. */
+  readonly verbosity: number
+  /** True when `V(level)` lines are written. */
+  enabled(level: number): boolean
+  /** This logger when `V(level)` lines are written, else undefined. */
+  v(level: number): ComponentLogger | undefined
+  /** Changes the component's verbosity (every logger of the component sees it). */
+  setVerbosity(level: number): void
+}
+
+/** Rotation limits, and the name lines carry. */
+export interface ComponentLogOptions extends RotationLimits {
+  /**
+   * The component as each line names it, when the file's name says more: a node's kubelet
+   * writes `kubelet-<node>.log` with `kubelet]` lines, as kubelets do on every node.
+   */
+  lineComponent?: string
 }
 
 /** One parsed line. */
@@ -91,67 +107,55 @@ export function isComponentName(name: string): boolean {
   return name.length <= 63 && COMPONENT_NAME.test(name)
 }
 
-/** Opens (creating `logs/` with mode 0700) the log of one component. */
+/**
+ * Opens the log of one component: its lines go through the data directory's log hub (ring
+ * buffer, followers, verbosity) to `<data-dir>/logs/<component>.log` (mode 0600 in a 0700
+ * directory). Every logger of one component in one process shares the hub's sink.
+ */
 export function createComponentLog(
   dataDir: string,
   component: string,
   options: ComponentLogOptions = {}
-): ComponentLog {
+): ComponentLogger {
   if (!isComponentName(component)) throw new Error(`invalid component name '${component}'`)
-  const maxBytes = options.maxBytes ?? 10 * 1024 * 1024
-  const keep = options.keep ?? 3
-  const file = componentLogFile(dataDir, component)
-  let fd: number | undefined
-  let size = 0
-
-  const open = (): number => {
-    mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 })
-    const opened = openSync(file, 'a', 0o600)
-    size = fstatSync(opened).size
-    return opened
-  }
-
-  const rotate = (): void => {
-    if (fd !== undefined) closeSync(fd)
-    fd = undefined
-    rmSync(`${file}.${keep}`, { force: true })
-    for (let i = keep - 1; i >= 1; i--) {
-      if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`)
-    }
-    if (keep > 0) renameSync(file, `${file}.1`)
-    else rmSync(file, { force: true })
-  }
-
+  const sink = logHubFor(dataDir).sink(component, options)
+  const label = options.lineComponent ?? component
   const write = (level: LogLevel, message: string, values?: LogValues): void => {
-    const line = formatLogLine(level, component, message, values) + '\n'
-    const bytes = Buffer.byteLength(line)
-    // Logging must never take the control plane down: a full disk or a removed directory
-    // loses lines, not the cluster.
-    try {
-      if (fd === undefined) fd = open()
-      if (size > 0 && size + bytes > maxBytes) {
-        rotate()
-        fd = open()
-      }
-      writeSync(fd, line)
-      size += bytes
-    } catch {
-      if (fd !== undefined) closeSync(fd)
-      fd = undefined
-    }
+    sink.write(formatLogLine(level, label, message, values))
+    // Warnings and errors are rare and matter most after a crash: on disk at once.
+    if (level !== 'info') sink.flush()
   }
-
-  return {
+  const logger: ComponentLogger = {
     component,
-    file,
+    file: componentLogFile(dataDir, component),
     info: (message, values) => write('info', message, values),
     warn: (message, values) => write('warn', message, values),
     error: (message, values) => write('error', message, values),
-    close() {
-      if (fd !== undefined) closeSync(fd)
-      fd = undefined
-    }
+    get verbosity() {
+      return sink.verbosity
+    },
+    enabled: (level) => level <= sink.verbosity,
+    v: (level) => (level <= sink.verbosity ? logger : undefined),
+    setVerbosity: (level) => {
+      sink.verbosity = level
+    },
+    close: () => sink.close()
   }
+  return logger
+}
+
+/**
+ * `log.v(level)` for any ComponentLog: a ComponentLogger answers by its verbosity; a plain
+ * ComponentLog (a test double) keeps only V(0) lines.
+ */
+export function logAt(
+  log: ComponentLog | undefined,
+  level: number
+): Pick<ComponentLog, 'info' | 'warn' | 'error'> | undefined {
+  if (log === undefined) return undefined
+  const v = (log as Partial<ComponentLogger>).v
+  if (v) return v(level)
+  return level <= 0 ? log : undefined
 }
 
 /** One line in the format described at the top of this file (without the newline). */
@@ -163,19 +167,49 @@ export function formatLogLine(
   now: Date = preciseNow()
 ): string {
   const micros = String((now as PreciseDate).micros ?? now.getMilliseconds() * 1000)
-  const header =
+  // Lines come in bursts within one second: the date and time up to the second are reused.
+  const second = Math.floor(now.getTime() / 1000)
+  if (second !== cachedSecond) {
+    cachedSecond = second
+    cachedTime =
+      pad2(now.getMonth() + 1) +
+      pad2(now.getDate()) +
+      ` ${pad2(now.getHours())}:${pad2(now.getMinutes())}:${pad2(now.getSeconds())}.`
+  }
+  let line =
     LEVEL_LETTER[level] +
-    pad2(now.getMonth() + 1) +
-    pad2(now.getDate()) +
-    ` ${pad2(now.getHours())}:${pad2(now.getMinutes())}:${pad2(now.getSeconds())}` +
-    `.${micros.padStart(6, '0')} ${String(process.pid).padStart(7)} ${component}]`
-  const pairs = Object.entries(values)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key.replace(/[^\w.-]/g, '_')}=${formatValue(value)}`)
-  return [header, JSON.stringify(message), ...pairs].join(' ')
+    cachedTime +
+    micros.padStart(6, '0') +
+    PID_FIELD +
+    component +
+    '] ' +
+    JSON.stringify(message)
+  for (const key in values) {
+    const value = values[key]
+    if (value === undefined) continue
+    line += ' ' + logKey(key) + '=' + formatValue(value)
+  }
+  return line
+}
+
+const PID_FIELD = ` ${String(process.pid).padStart(7)} `
+let cachedSecond = NaN
+let cachedTime = ''
+const safeKeys = new Map<string, string>()
+
+/** `key` with anything but word characters, dots and dashes made `_` (cached: keys repeat). */
+function logKey(key: string): string {
+  let safe = safeKeys.get(key)
+  if (safe === undefined) {
+    safe = key.replace(/[^\w.-]/g, '_')
+    if (safeKeys.size < 10_000) safeKeys.set(key, safe)
+  }
+  return safe
 }
 
 function formatValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null'
+  if (typeof value === 'boolean') return value ? 'true' : 'false'
   if (value instanceof Error) return JSON.stringify(value.message)
   if (typeof value === 'bigint') return value.toString()
   try {

@@ -1,12 +1,16 @@
 /**
  * Events written by control-plane components (client-go's `record.EventRecorder`): a core/v1
  * Event about an object, with `source.component` and `reportingComponent` set to the
- * component's name (`replicaset-controller`, `default-scheduler`, …). Writing never throws: a
- * lost event is logged and the work goes on.
+ * component's name (`replicaset-controller`, `default-scheduler`, …). Each recorder has its own
+ * correlator (event-correlator.ts), as each component has its own broadcaster: a repeated
+ * event (FailedScheduling every retry) is one Event with a growing count. Writing never throws:
+ * a lost event is logged and the work goes on.
  */
 import type { ApiClient } from '../apiserver/client'
 import type { KubeObject } from '../apiserver/types'
 import type { ComponentLog } from './component-log'
+import { EventCorrelator, eventName, eventTimestamp } from './event-correlator'
+import { createEventSink } from './event-sink'
 
 /** Records events about objects. */
 export interface EventRecorder {
@@ -15,58 +19,44 @@ export interface EventRecorder {
   flush(): Promise<void>
 }
 
-let sequence = 0
-
 /** A recorder writing through `client` as `component` (e.g. `replicaset-controller`). */
 export function createEventRecorder(
   client: ApiClient,
   component: string,
-  log?: Pick<ComponentLog, 'warn'>
+  log?: Pick<ComponentLog, 'warn'>,
+  correlator: EventCorrelator = new EventCorrelator()
 ): EventRecorder {
-  const pending = new Set<Promise<void>>()
+  const sink = createEventSink({ client, correlator, ...(log ? { log } : {}) })
   return {
     event(obj, type, reason, message) {
       const meta = obj.metadata ?? {}
-      const namespace = meta.namespace ?? 'default'
       const now = new Date()
-      const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z')
-      // Kubernetes names events `<object>.<unix nanos in hex>`; a counter keeps them unique.
-      const suffix = (now.getTime() * 1000 + (sequence++ % 1000)).toString(16)
-      const write = client
-        .create({
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { name: `${meta.name}.${suffix}`, namespace },
-          // The in-process client wants absent fields absent, not undefined.
-          involvedObject: JSON.parse(
-            JSON.stringify({
-              apiVersion: obj.apiVersion,
-              kind: obj.kind,
-              name: meta.name,
-              namespace: meta.namespace,
-              uid: meta.uid,
-              resourceVersion: meta.resourceVersion
-            })
-          ) as Record<string, string>,
-          reason,
-          message,
-          type,
-          source: { component },
-          reportingComponent: component,
-          reportingInstance: component,
-          firstTimestamp: stamp,
-          lastTimestamp: stamp,
-          count: 1
-        })
-        .then(
-          () => undefined,
-          (err: unknown) => log?.warn('could not record event', { reason, err: String(err) })
-        )
-      pending.add(write)
-      void write.finally(() => pending.delete(write))
+      const stamp = eventTimestamp(now)
+      sink.record({
+        metadata: { name: eventName(meta.name ?? '', now), namespace: meta.namespace ?? 'default' },
+        // The in-process client wants absent fields absent, not undefined.
+        involvedObject: JSON.parse(
+          JSON.stringify({
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            name: meta.name,
+            namespace: meta.namespace,
+            uid: meta.uid,
+            resourceVersion: meta.resourceVersion
+          })
+        ) as Record<string, string>,
+        reason,
+        message,
+        type,
+        // As client-go's recorder: reportingInstance is source.host, which control-plane
+        // components leave empty (so `-o wide` SOURCE reads `replicaset-controller`).
+        source: { component },
+        reportingComponent: component,
+        firstTimestamp: stamp,
+        lastTimestamp: stamp,
+        count: 1
+      })
     },
-    async flush() {
-      await Promise.all([...pending])
-    }
+    flush: () => sink.flush()
   }
 }

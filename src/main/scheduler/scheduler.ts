@@ -41,6 +41,17 @@ export interface SchedulerOptions {
   queue?: QueueOptions
   /** The plugin set (default: DEFAULT_PLUGINS). */
   plugins?: readonly AnyPlugin[]
+  /**
+   * Told how each scheduling attempt ended and how long it took, binding included (what
+   * kube-scheduler's scheduling_attempt_duration_seconds measures): the metrics history.
+   */
+  onAttempt?: (attempt: SchedulingAttempt) => void
+}
+
+/** One scheduling attempt's outcome, for `onAttempt`. */
+export interface SchedulingAttempt {
+  result: 'scheduled' | 'unschedulable' | 'error'
+  latencyMs: number
 }
 
 /** A running scheduler. */
@@ -239,9 +250,11 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
   const fail = async (pod: Pod, cycle: number, message: string): Promise<void> => {
     const key = podKey(pod)
     queue.addUnschedulable(pod, cycle)
+    // Every failed attempt is an event (the recorder counts repeats on one Event, as
+    // kube-scheduler's does); the PodScheduled condition is patched only when the message changes.
+    record(pod, 'Warning', REASON_FAILED_SCHEDULING, message)
     if (lastFailure.get(key) === message) return
     lastFailure.set(key, message)
-    record(pod, 'Warning', REASON_FAILED_SCHEDULING, message)
     const condition = {
       type: 'PodScheduled',
       status: 'False',
@@ -264,10 +277,15 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     }
   }
 
-  const bind = async (pod: Pod, nodeName: string): Promise<void> => {
+  const attempted = (result: SchedulingAttempt['result'], started: number): void => {
+    opts.onAttempt?.({ result, latencyMs: performance.now() - started })
+  }
+
+  const bind = async (pod: Pod, nodeName: string, started: number): Promise<void> => {
     const key = podKey(pod)
     try {
       await client.bind(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '', nodeName)
+      attempted('scheduled', started)
       assumed.delete(key)
       lastFailure.delete(key)
       record(pod, 'Normal', REASON_SCHEDULED, `Successfully assigned ${key} to ${nodeName}`)
@@ -282,6 +300,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
         })
         return
       }
+      attempted('error', started)
       log.warn('binding failed; retrying', { pod: key, node: nodeName, err: String(err) })
       queue.addUnschedulable(pod, Number.MAX_SAFE_INTEGER, { error: true })
     }
@@ -291,6 +310,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     const key = podKey(pod)
     const current = podCache.get(key)
     if (!current || !responsible(current) || assumed.has(key)) return
+    const started = performance.now()
     const info = newPodInfo(current)
     const result = schedulePod(plugins, info, nodeList, startIndex, Math.random, hints)
     startIndex = result.nextStartIndex
@@ -304,6 +324,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
         message,
         rejected: rejectedSample(result.rejected)
       })
+      attempted('unschedulable', started)
       void fail(current, cycle, message)
       return
     }
@@ -321,7 +342,7 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
       // Why the other nodes were not chosen (the first LOGGED_REJECTIONS of them).
       rejected: rejectedSample(result.rejected)
     })
-    void bind(current, result.node)
+    void bind(current, result.node, started)
   }
 
   const ready = Promise.all([nodeReflector.synced, podReflector.synced]).then(() => undefined)

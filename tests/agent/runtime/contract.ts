@@ -189,6 +189,37 @@ export function describeRuntimeContract(label: string, fixture: () => RuntimeFix
       await expect(runtime.execSync(id, [], 1)).rejects.toThrow(/command/)
     })
 
+    it('streams an exec: stdin to EOF, stdout and stderr apart, the exit code', async () => {
+      const { runtime } = fixture()
+      const [, id] = await run('exec-stream', { command: ['sh', '-c', 'sleep 30'] })
+      const cmd = ['sh', '-c', 'cat; echo oops >&2; exit 4']
+      const session = await runtime.exec(id, cmd, { stdin: true, tty: false })
+      const [out, err] = [readAll(session.stdout), readAll(session.stderr!)]
+      session.stdin!.write('typed ')
+      session.stdin!.end('text\n')
+      expect(await session.exitCode).toBe(4)
+      expect([await out, await err]).toEqual(['typed text\n', 'oops\n'])
+      await expect(runtime.exec(id, [], { stdin: false, tty: false })).rejects.toThrow(/command/)
+    })
+
+    it('streams an exec on a terminal that follows resizes', async () => {
+      const { runtime } = fixture()
+      const [, id] = await run('exec-tty', { command: ['sh', '-c', 'sleep 30'] })
+      const session = await runtime.exec(id, ['sh'], { stdin: true, tty: true })
+      expect(session.stderr).toBeUndefined()
+      let shown = ''
+      session.stdout.on('data', (c: Buffer) => (shown += c.toString()))
+      await session.resize({ width: 101, height: 41 })
+      // The size change and the typed line travel apart: type until the new size shows.
+      for (let i = 0; i < 50 && !/^41 101\r?$/m.test(shown); i++) {
+        session.stdin!.write('stty size\n')
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(shown).toMatch(/^41 101\r?$/m)
+      session.stdin!.write('exit 6\n')
+      expect(await session.exitCode).toBe(6)
+    })
+
     it('passes env and workingDir to the process', async () => {
       const { runtime, workingDir } = fixture()
       const [, id] = await run('env', {

@@ -145,6 +145,9 @@ export function createTestRuntime(): TestRuntime {
     async execSync() {
       return { exitCode: 0, stdout: '', stderr: '' }
     },
+    async exec() {
+      throw new Error('the test runtime runs no commands')
+    },
     async containerLogs(id: string, opts: LogOptions): Promise<Readable> {
       const c = rt.containers.find((x) => x.id === id)
       if (!c) throw new RuntimeNotFoundError(`container ${id}`)

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensurePki } from '../../../src/main/apiserver/pki'
 import { startApiServer, type ApiServer } from '../../../src/main/apiserver/server'
+import type { MetricsSource } from '../../../src/main/apiserver/metrics/metrics-source'
 import { openStore, type Store } from '../../../src/main/store'
 import { KUBECTL } from '../../helpers/cluster'
 
@@ -69,6 +70,8 @@ export async function startTestServer(
     bookmarkIntervalMs?: number
     /** More bearer tokens and whom they authenticate (e.g. a kubelet's). */
     users?: Record<string, { username: string; groups: string[] }>
+    /** What `metrics.k8s.io` serves (absent: the group is not served). */
+    metrics?: MetricsSource
   } = {}
 ): Promise<TestServer> {
   const { users = {}, ...serverExtra } = extra

@@ -46,10 +46,14 @@ export async function dockerExecSync(
     stream.destroy()
     return { ...result(EXEC_TIMEOUT_EXIT_CODE), timedOut: true }
   }
-  // The stream can end a moment before the engine records the exit code.
+  return result(await execExitCode(exec, cmd))
+}
+
+/** The exit code of an exec whose stream has ended (the engine records it a moment later). */
+export async function execExitCode(exec: Dockerode.Exec, cmd: string[]): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const info = await exec.inspect()
-    if (!info.Running && info.ExitCode !== null) return result(info.ExitCode)
+    if (!info.Running && info.ExitCode !== null) return info.ExitCode
     await new Promise((r) => setTimeout(r, 20))
   }
   throw new Error(`exec ${JSON.stringify(cmd)} finished but its exit code never appeared`)

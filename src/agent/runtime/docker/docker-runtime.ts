@@ -29,6 +29,7 @@ import {
   toSandboxStatus
 } from './docker-convert'
 import { dockerExecSync } from './docker-exec'
+import { dockerExec } from './docker-exec-stream'
 import { dockerContainerLogs } from './docker-logs'
 import { ensurePauseImage } from './pause-image'
 
@@ -343,6 +344,16 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
       await inspectOwn(id, 'container')
       try {
         return await dockerExecSync(docker, docker.getContainer(id), cmd, timeoutSeconds)
+      } catch (err) {
+        throw new Error(`exec in ${id}: ${dockerMessage(err)}`)
+      }
+    },
+
+    async exec(id, cmd, execOpts) {
+      const info = await inspectOwn(id, 'container')
+      if (!info.State.Running) throw new Error(`container ${id} is not running`)
+      try {
+        return await dockerExec(docker, docker.getContainer(id), cmd, execOpts)
       } catch (err) {
         throw new Error(`exec in ${id}: ${dockerMessage(err)}`)
       }

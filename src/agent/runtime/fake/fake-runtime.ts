@@ -9,11 +9,13 @@
  * - `KUBEDESK_FAKE_LOG`: its log; `\n` separates lines.
  *
  * Images whose name contains `does-not-exist` fail to pull. `execSync` succeeds unless the command
- * is `false` or `exit N` (also as `sh -c 'exit N'`). A stopped container exits with 137.
+ * is `false` or `exit N` (also as `sh -c 'exit N'`); a streaming `exec` (`kubectl exec`) is
+ * refused with ExecNotSupportedError. A stopped container exits with 137.
  * The only timers are those of containers that exit by themselves.
  */
 import { Readable } from 'node:stream'
 import {
+  ExecNotSupportedError,
   ImagePullError,
   LABELS,
   RuntimeNotFoundError,
@@ -78,6 +80,15 @@ function matches(
   if (filter.state && filter.state !== state) return false
   for (const [k, v] of Object.entries(filter.labels ?? {})) if (labels[k] !== v) return false
   return true
+}
+
+/** Why `kubectl exec` cannot work in a container of this runtime (`pod` is namespace/name). */
+export function simulatedExecMessage(pod: string, container: string, node?: string): string {
+  const where = node ? `node "${node}"` : 'its node'
+  return (
+    `cannot exec into container "${container}" of pod "${pod}": ${where} runs simulated ` +
+    'containers, which have no processes (exec needs a docker or process node)'
+  )
 }
 
 /** What `sh -c 'exit 3'`, `exit 3` and `false` do in a fake container. */
@@ -239,6 +250,12 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
       if (c.status.state !== 'running') throw new Error(`container ${id} is not running`)
       const exitCode = fakeExitCode(cmd)
       return { exitCode, stdout: '', stderr: '' }
+    },
+    async exec(id) {
+      const c = container(id)
+      if (c.status.state !== 'running') throw new Error(`container ${id} is not running`)
+      const pod = `${c.status.labels[LABELS.podNamespace]}/${c.status.labels[LABELS.podName]}`
+      throw new ExecNotSupportedError(simulatedExecMessage(pod, c.status.name, opts.nodeName))
     },
     async containerLogs(id, logOpts: LogOptions) {
       const c = container(id)

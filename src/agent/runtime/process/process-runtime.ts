@@ -6,7 +6,8 @@
  * - no isolation: env is the container's env plus the host's PATH, the working directory is
  *   `workingDir` when it exists on the host, else `<rootDir>/containers/<id>/`;
  * - volume mounts are skipped (logged), resource limits are not enforced, tty and stdin are
- *   ignored (no terminal; stdin is closed);
+ *   ignored (no terminal; stdin is closed); `exec` runs on the host too (a terminal through
+ *   util-linux `script`);
  * - the pod IP is the node's (`ip`, default 127.0.0.1), shared by every pod;
  * - state survives a kubelet restart as JSON files, but containers that were running are lost:
  *   the new kubelet kills what is left of them and reports them exited (code 255).
@@ -23,11 +24,13 @@ import {
   RuntimeNotFoundError,
   type ContainerRuntime,
   type ContainerStatus,
+  type ExecSession,
   type ImageInfo,
   type PodSandboxStatus,
   type RuntimeFilter
 } from '../types'
 import { runHostCommand } from './host-exec'
+import { processExec } from './process-exec'
 import { markLost, startChild, terminateChild, type LiveChild } from './process-child'
 import { readCriLog } from './process-log'
 import { RecordDir, type ContainerRecord, type SandboxRecord } from './process-records'
@@ -64,6 +67,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ContainerRunt
   /** Seconds pod processes get to exit when the runtime closes (the node stops). */
   const CLOSE_GRACE_SECONDS = 2
   const openLogs = new Set<Readable>()
+  const openExecs = new Set<ExecSession>()
   const logPath = (id: string): string => join(containerDir.dir, `${id}.log`)
   const ownDir = (id: string): string => join(containerDir.dir, id)
   const onBad = (file: string, err: unknown): void =>
@@ -288,6 +292,15 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ContainerRunt
       return runHostCommand(cmd, { cwd: record.cwd, env: record.env }, timeoutSeconds)
     },
 
+    async exec(id, cmd, execOpts) {
+      const record = containerOf(id)
+      if (record.status.state !== 'running') throw new Error(`container ${id} is not running`)
+      const session = await processExec(cmd, { cwd: record.cwd, env: record.env }, execOpts)
+      openExecs.add(session)
+      void session.exitCode.then(() => openExecs.delete(session))
+      return session
+    },
+
     async containerLogs(id, logOpts) {
       const record = containerOf(id)
       const stream = readCriLog(
@@ -340,6 +353,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ContainerRunt
     async close() {
       for (const stream of openLogs) stream.destroy()
       openLogs.clear()
+      for (const session of openExecs) session.close()
       await Promise.all([...live.keys()].map((id) => terminate(id, CLOSE_GRACE_SECONDS)))
     }
   }

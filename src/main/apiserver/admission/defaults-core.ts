@@ -24,6 +24,42 @@ function defaultIPFamilies(spec: Obj): void {
     const ip = str(spec.clusterIP)
     spec.ipFamilies = [ip.includes(':') ? 'IPv6' : 'IPv4']
   }
+  // kube's initIPFamilyFields: a headless Service without selector may list both families even
+  // on a single-stack cluster, and unless it asked for SingleStack it gets the other one too.
+  const families = spec.ipFamilies as string[]
+  if (headlessNoSelector && spec.ipFamilyPolicy !== 'SingleStack' && families.length === 1) {
+    spec.ipFamilies = [...families, families[0] === 'IPv6' ? 'IPv4' : 'IPv6']
+  }
+}
+
+/**
+ * kube's dropTypeDependentFields: a type change away from NodePort/LoadBalancer drops the node
+ * ports (and the health check port) the client sent back unchanged, so `kubectl patch` of the
+ * type alone works; the registry then releases them.
+ */
+function dropTypeDependentFields(spec: Obj, oldSpec: Obj): void {
+  const nodePorts = (s: Obj): boolean => s.type === 'NodePort' || s.type === 'LoadBalancer'
+  if (nodePorts(oldSpec) && !nodePorts(spec)) {
+    const oldPorts = objects(oldSpec.ports)
+    const unchanged = objects(spec.ports).every(
+      (p) => !p.nodePort || oldPorts.some((o) => o.nodePort === p.nodePort)
+    )
+    if (unchanged) for (const p of objects(spec.ports)) delete p.nodePort
+  }
+  const healthCheck = (s: Obj): boolean =>
+    s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local'
+  if (
+    healthCheck(oldSpec) &&
+    !healthCheck(spec) &&
+    spec.healthCheckNodePort === oldSpec.healthCheckNodePort
+  ) {
+    delete spec.healthCheckNodePort
+  }
+  if (spec.type !== 'LoadBalancer' && oldSpec.type === 'LoadBalancer') {
+    if (spec.allocateLoadBalancerNodePorts === oldSpec.allocateLoadBalancerNodePorts) {
+      delete spec.allocateLoadBalancerNodePorts
+    }
+  }
 }
 
 /** Copies what the allocator assigned from `old` when an update omits it (kube's registry does). */
@@ -72,7 +108,10 @@ export function defaultService(svc: KubeObject, old?: KubeObject): void {
     setDefault(spec, 'internalTrafficPolicy', 'Cluster')
   }
   if (spec.type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true)
-  if (old) keepAllocated(spec, obj(old.spec))
+  if (old) {
+    keepAllocated(spec, obj(old.spec))
+    dropTypeDependentFields(spec, obj(old.spec))
+  }
   defaultIPFamilies(spec)
 }
 

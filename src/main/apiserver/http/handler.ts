@@ -7,10 +7,18 @@
  * and `kubectl version` diagnostics work before credentials are sorted out; they reveal nothing
  * about the cluster's state.
  */
+import { healthAnswer, type HealthCheck } from './health'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ApiError } from '../api-errors'
 import type { Authenticator } from '../authn'
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from '../discovery'
+import {
+  isMetricsRoute,
+  metricsGroupInfo,
+  metricsResourceList,
+  serveMetrics,
+  withMetricsGroup
+} from '../metrics/metrics-api'
 import {
   negotiateOpenApiV2,
   OPENAPI_V2_PROTOBUF,
@@ -44,6 +52,10 @@ export interface HandlerOptions {
   openApi?: OpenApiServer
   /** Called once per request, when its answer is complete (watches: when they start). */
   onRequest?: (entry: AccessLogEntry) => void
+  /** What /healthz, /livez and /readyz check (none: they answer ok). */
+  healthChecks?: readonly HealthCheck[]
+  /** Serves `/debug/flags/v` (PUT the verbosity) for the authenticated user. */
+  debugFlags?: (req: IncomingMessage, res: ServerResponse, user: UserInfo) => Promise<void>
 }
 
 /** One access log line. */
@@ -54,6 +66,10 @@ export interface AccessLogEntry {
   path: string
   code: number
   latencyMs: number
+  /** The request URI with its query; the user agent; the client's address and port. */
+  uri?: string
+  userAgent?: string
+  srcIP?: string
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
@@ -84,7 +100,10 @@ export function createRequestHandler(
         resource: summary.resource,
         path,
         code,
-        latencyMs: Number(process.hrtime.bigint() - started) / 1e6
+        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+        uri: req.url,
+        userAgent: req.headers['user-agent'],
+        srcIP: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`
       })
     }
     serve()
@@ -113,8 +132,15 @@ export function createRequestHandler(
       user = opts.authenticator.authenticate(req.headers)
       const isPublic = route && PUBLIC_PATHS.has(route.type) && req.method === 'GET'
       if (!user && !isPublic) throw new ApiError(401, 'Unauthorized', 'Unauthorized')
+      if (rawPath === '/debug/flags/v' && opts.debugFlags) {
+        summary.verb = (req.method ?? '').toLowerCase()
+        return opts.debugFlags(req, res, user as UserInfo)
+      }
       if (!route) throw pathNotFound()
       if (route.type === 'resource') {
+        if (isMetricsRoute(route, opts.ctx)) {
+          return serveMetrics(opts.ctx, route, req, res, url, summary)
+        }
         await handleResource(opts.ctx, route, req, res, url, user as UserInfo, summary)
         return
       }
@@ -126,6 +152,21 @@ export function createRequestHandler(
         )
       }
       summary.verb = 'get'
+      if (route.type === 'health') {
+        const answer = await healthAnswer(
+          opts.healthChecks ?? [],
+          route.check,
+          route.name,
+          url.searchParams
+        )
+        res.writeHead(answer.status, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-cache, private'
+        })
+        res.end(answer.body)
+        return
+      }
       if (route.type === 'openapi') {
         const doc = opts.openApi?.(route.path)
         if (!doc) throw pathNotFound()
@@ -196,15 +237,18 @@ async function infoDocument(
     case 'version':
       return versionInfo()
     case 'health':
-      return 'ok'
+      return undefined
     case 'api':
       return coreVersions(opts.serverAddress())
     case 'apis':
-      return groupList()
+      return withMetricsGroup(groupList(), opts.ctx.metrics)
     case 'group':
-      return groupInfo(route.group)
+      return groupInfo(route.group) ?? metricsGroupInfo(route.group, opts.ctx.metrics)
     case 'groupVersion':
-      return resourceList(route.group, route.version)
+      return (
+        resourceList(route.group, route.version) ??
+        metricsResourceList(route.group, route.version, opts.ctx.metrics)
+      )
     case 'openapi':
       return undefined
   }

@@ -12,6 +12,7 @@ import { ownedBody } from '../rest/object-checks'
 import { deleteCollection, deleteObject } from '../rest/delete'
 import { unsupportedPatchType } from '../patch'
 import { PATCH_MEDIA_TYPES, patchObjectAt } from '../rest/patch'
+import { servePodExec } from '../rest/pod-exec'
 import { getObject, getObjectJson, listObjects, listObjectsJson } from '../rest/read'
 import {
   bindPod,
@@ -115,6 +116,9 @@ export async function handleResource(
     namespace: route.namespace,
     name: route.name
   })
+
+  // pods/exec takes the connection over (GET or POST with an upgrade; rest/pod-exec.ts).
+  if (sub === 'exec') return servePodExec(ctx, target, q, req, res)
 
   const transformable = !sub && ['get', 'list', 'watch'].includes(verb)
   const rendering = negotiate(req.headers.accept, transformable)

@@ -24,7 +24,7 @@ export interface ResourceRoute {
 /** Discovery, health and OpenAPI paths. */
 export type InfoRoute =
   | { type: 'version' }
-  | { type: 'health'; check: 'healthz' | 'livez' | 'readyz' }
+  | { type: 'health'; check: 'healthz' | 'livez' | 'readyz'; name?: string }
   | { type: 'api' }
   | { type: 'apis' }
   | { type: 'group'; group: string }
@@ -52,7 +52,9 @@ export function parseRoute(pathname: string): Route | undefined {
   const [first] = parts
   if (first === 'version' && parts.length === 1) return { type: 'version' }
   if ((first === 'healthz' || first === 'livez' || first === 'readyz') && parts.length <= 2) {
-    return { type: 'health', check: first }
+    return parts.length === 2
+      ? { type: 'health', check: first, name: parts[1] }
+      : { type: 'health', check: first }
   }
   if (first === 'openapi') return { type: 'openapi', path: parts.slice(1).join('/') }
   if (first === 'api') {

@@ -103,7 +103,7 @@ export const RESOURCES: readonly RegistryEntry[] = [
     namespaced: true,
     shortNames: ['po'],
     categories: ALL,
-    subresources: ['status', 'binding', 'eviction', 'log'],
+    subresources: ['status', 'binding', 'eviction', 'log', 'exec'],
     initialStatus: () => ({ phase: 'Pending' }),
     returnsDeletedObject: true
   }),

@@ -8,6 +8,9 @@ import type { ObjectStorage } from '../storage/object-storage'
 import type { ObjectMeta } from 'kubernetes-types/meta/v1'
 import type { KubeObject, UserInfo } from '../types'
 import type { AdmissionOptions } from '../admission'
+import type { Readable } from 'node:stream'
+import type { PodLogOptions } from './pod-log'
+import type { MetricsSource } from '../metrics/metrics-source'
 
 /** Shared by every handler call of one server. */
 export interface RestContext {
@@ -23,6 +26,37 @@ export interface RestContext {
   kubeletClient?: KubeletClientConfig
   /** Admission settings (kube-apiserver's `--default-*-toleration-seconds`). */
   admission?: AdmissionOptions
+  /**
+   * Pod logs the control plane serves itself (its components' mirror pods): a stream of the
+   * log, or undefined for a pod whose node's kubelet serves it.
+   */
+  localPodLogs?: (pod: KubeObject, container: string, opts: PodLogOptions) => Readable | undefined
+  /** Kind-specific steps around store writes (the Service IP and node port allocators). */
+  writeHooks?: WriteHooks
+  /** The latest node and pod usage `metrics.k8s.io` serves; absent: that group is not served. */
+  metrics?: MetricsSource
+}
+
+/** What a write hook does once the store write succeeded (`commit`) or failed (`revert`). */
+export interface WriteTransaction {
+  commit(): void
+  revert(): void
+}
+
+/**
+ * Steps a registry takes around store writes, as kube-apiserver's BeginCreate/BeginUpdate: they
+ * run after admission and validation, may change the object (allocated fields) or reject it, and
+ * end with the transaction's commit or revert. `afterDelete` runs once an object left the store.
+ */
+export interface WriteHooks {
+  beginCreate(entry: RegistryEntry, obj: KubeObject, dryRun: boolean): WriteTransaction
+  beginUpdate(
+    entry: RegistryEntry,
+    obj: KubeObject,
+    old: KubeObject,
+    dryRun: boolean
+  ): WriteTransaction
+  afterDelete(entry: RegistryEntry, obj: KubeObject): void
 }
 
 /** The API server's credentials toward kubelets (kube-apiserver's --kubelet-client-*). */

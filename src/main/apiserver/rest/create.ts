@@ -1,6 +1,7 @@
 /**
  * create: names (`generateName`), identity (uid, creationTimestamp, generation), initial status,
- * managedFields, admission and validation, then the store (skipped with dryRun).
+ * managedFields, admission and validation, the write hooks (Service allocations), then the store
+ * (skipped with dryRun).
  */
 import { randomUUID } from 'node:crypto'
 import { badRequest, invalid } from '../api-errors'
@@ -77,7 +78,19 @@ export async function createObject(
         schema: patchSchemaOf(entry.group, entry.version, entry.kind),
         now: timestamp(now)
       })
-  if (opts.dryRun) return { object: recorded, code: 201, warnings }
-  const stored = await ctx.storage.create(entry, recorded)
+  // After managedFields: what the registry allocates (a Service's clusterIP) is nobody's field.
+  const txn = ctx.writeHooks?.beginCreate(entry, recorded, !!opts.dryRun)
+  if (opts.dryRun) {
+    txn?.commit()
+    return { object: recorded, code: 201, warnings }
+  }
+  let stored
+  try {
+    stored = await ctx.storage.create(entry, recorded)
+  } catch (err) {
+    txn?.revert()
+    throw err
+  }
+  txn?.commit()
   return { object: stored, code: 201, warnings }
 }

@@ -154,7 +154,9 @@ async function deleteOnce(
     return keep()
   }
   if (opts.dryRun) return { object: obj, deleted: true }
-  return { object: await ctx.storage.delete(entry, old, expected), deleted: true }
+  const gone = await ctx.storage.delete(entry, old, expected)
+  ctx.writeHooks?.afterDelete(entry, old)
+  return { object: gone, deleted: true }
 }
 
 // The policy of a delete that names none: a GC finalizer already present decides, then the kind.

@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { request } from 'node:https'
+import type { Readable } from 'node:stream'
 import { ApiError, badRequest, type StatusReason } from '../api-errors'
 import { findResourceByKind } from '../registry'
 import type { KubeObject } from '../types'
@@ -129,7 +130,7 @@ function unavailable(nodeName: string, pod: string, cause?: string): ApiError {
 }
 
 /** A kubelet's error answer as the ApiError kube-apiserver gives (its 404s become 400). */
-function kubeletError(status: number, text: string, nodeName: string): ApiError {
+export function kubeletError(status: number, text: string, nodeName: string): ApiError {
   const message = text.trim() || `the kubelet of node "${nodeName}" answered ${status}`
   if (status === 400 || status === 404) return new ApiError(400, 'BadRequest', message)
   if (status === 401 || status === 403) {
@@ -158,6 +159,8 @@ export async function servePodLog(
   if (!nodeName) {
     throw badRequest(`pod "${podName}" is not scheduled to a node yet, so it has no logs`)
   }
+  const local = ctx.localPodLogs?.(pod, container, opts)
+  if (local) return streamText(local, res)
   const nodeEntry = findResourceByKind('v1', 'Node')
   const node = nodeEntry
     ? await ctx.storage.get(nodeEntry, undefined, nodeName).catch(() => undefined)
@@ -210,6 +213,11 @@ export async function servePodLog(
     for await (const chunk of upstream) chunks.push(chunk as Buffer)
     throw kubeletError(status, Buffer.concat(chunks).toString('utf8'), nodeName)
   }
+  await streamText(upstream, res)
+}
+
+/** Streams a log (the kubelet's answer, or one the API server has) until it ends or the client hangs up. */
+async function streamText(source: Readable, res: ServerResponse): Promise<void> {
   res.writeHead(200, {
     'Content-Type': 'text/plain',
     'Transfer-Encoding': 'chunked',
@@ -218,15 +226,15 @@ export async function servePodLog(
   res.flushHeaders()
   await new Promise<void>((resolve) => {
     const done = (): void => {
-      upstream.destroy()
+      source.destroy()
       resolve()
     }
     res.on('close', done)
-    upstream.on('error', () => {
+    source.on('error', () => {
       res.destroy()
       done()
     })
-    upstream.on('end', () => res.end(done))
-    upstream.pipe(res, { end: false })
+    source.on('end', () => res.end(done))
+    source.pipe(res, { end: false })
   })
 }

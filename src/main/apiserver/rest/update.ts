@@ -130,6 +130,26 @@ export async function writeUpdate(
       now
     })
   }
+  const txn =
+    scope === 'main' ? ctx.writeHooks?.beginUpdate(entry, obj, old, !!opts.dryRun) : undefined
+  try {
+    const result = await storeUpdate(ctx, entry, old, obj, opts)
+    txn?.commit()
+    return result
+  } catch (err) {
+    txn?.revert()
+    throw err
+  }
+}
+
+async function storeUpdate(
+  ctx: RestContext,
+  entry: Target['entry'],
+  old: KubeObject,
+  obj: KubeObject,
+  opts: WriteOptions
+): Promise<WriteResult> {
+  const om = old.metadata
   if (encodeObject(obj) === encodeObject(old)) return { object: old, code: 200, warnings: [] }
 
   const expected = Number(om.resourceVersion)
@@ -144,6 +164,7 @@ export async function writeUpdate(
   if (opts.dryRun) return { object: obj, code: 200, warnings: [] }
   if (finished) {
     const gone = await ctx.storage.delete(entry, obj, expected)
+    ctx.writeHooks?.afterDelete(entry, obj)
     return {
       object: {
         ...obj,

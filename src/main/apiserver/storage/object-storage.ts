@@ -94,10 +94,6 @@ function withVersion(obj: KubeObject, kv: KeyValue): KubeObject {
   return written
 }
 
-function ttlOf(entry: RegistryEntry): { ttlSeconds?: number } {
-  return entry.ttlSeconds ? { ttlSeconds: entry.ttlSeconds } : {}
-}
-
 /** A watch event with decoded objects. */
 export interface ObjectEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED'
@@ -156,7 +152,19 @@ function listError(err: unknown, entry: RegistryEntry, continuing: boolean): unk
 
 /** Typed access to objects of every registry entry in one store. */
 export class ObjectStorage {
-  constructor(readonly store: Store) {}
+  /**
+   * `eventTtlSeconds` (kube-apiserver's `--event-ttl`) replaces the registry's TTL of the kinds
+   * that expire (Events, both APIs); each write of such an object starts its TTL afresh.
+   */
+  constructor(
+    readonly store: Store,
+    private readonly eventTtlSeconds?: number
+  ) {}
+
+  private ttlOf(entry: RegistryEntry): { ttlSeconds?: number } {
+    if (!entry.ttlSeconds) return {}
+    return { ttlSeconds: this.eventTtlSeconds ?? entry.ttlSeconds }
+  }
 
   /** One object; 404 NotFound when absent. */
   async get(
@@ -282,7 +290,7 @@ export class ObjectStorage {
       const kv = await this.store.create(
         objectKey(entry, obj.metadata.namespace, name),
         encodeObject(obj),
-        ttlOf(entry)
+        this.ttlOf(entry)
       )
       return withVersion(obj, kv)
     } catch (err) {
@@ -302,7 +310,7 @@ export class ObjectStorage {
         objectKey(entry, obj.metadata.namespace, name),
         encodeObject(obj),
         {
-          ...ttlOf(entry),
+          ...this.ttlOf(entry),
           expectedModRevision: expectedRevision
         }
       )

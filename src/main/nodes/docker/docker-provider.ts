@@ -53,6 +53,8 @@ import {
 } from './docker-engine'
 import { containerLog, type ContainerLogOptions } from './container-log'
 import { createKubeletLogCollector } from './kubelet-log-collector'
+import { DOCKER_EVENTS_COMPONENT, watchDockerEvents, type DockerEventWatch } from './docker-events'
+import { createComponentLog, type ComponentLog } from '../../observe/component-log'
 import { ensureNodeImage } from './node-image'
 
 /** Labels on node containers (besides CLUSTER_LABEL and LABELS.node). */
@@ -101,6 +103,7 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
   let image: string | undefined
   const lock = createKeyedLock()
   const kubeletLogs = createKubeletLogCollector(docker, dataDir, log)
+  let events: { watch: DockerEventWatch; log: ComponentLog } | undefined
 
   const call = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -125,6 +128,10 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
       opts.subnet ?? DEFAULT_SUBNET
     )
     log.info('cluster network ready', { ...network })
+    if (!events) {
+      const eventLog = createComponentLog(dataDir, DOCKER_EVENTS_COMPONENT)
+      events = { watch: watchDockerEvents(docker, dataDir, eventLog), log: eventLog }
+    }
     image = await ensureNodeImage(docker, { agentBundle: opts.agentBundle, onProgress, log })
     return { apiServerHost: network.gateway }
   }
@@ -411,6 +418,9 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
     remove: (name) => lock(name, () => remove(name)),
     detach: async () => {
       kubeletLogs.close()
+      events?.watch.close()
+      events?.log.close()
+      events = undefined
       log.info('control plane detaching; node containers keep running')
     },
     logs

@@ -1,15 +1,17 @@
 /**
- * Copies each docker node's kubelet output (the node container's stdout and stderr) into
- * `<data-dir>/logs/kubelet-<node>.log` while the control plane runs, where `kubedesk logs
- * kubelet/<node>` reads it, as it reads a process node's. After a restart of the control plane
- * it goes on from the file's last write, so lines are not copied twice (but for the second in
- * which the old control plane stopped).
+ * Copies each docker node's kubelet output (the node container's stdout and stderr), line by
+ * line, into the log hub's `kubelet-<node>` component (ring buffer, followers, and the file
+ * `<data-dir>/logs/kubelet-<node>.log` with rotation) while the control plane runs, where
+ * `kubedesk logs kubelet/<node>` reads it, as it reads a process node's. After a restart of
+ * the control plane it goes on from the file's last write, so lines are not copied twice (but
+ * for the second in which the old control plane stopped).
  */
 import type Dockerode from 'dockerode'
-import { createWriteStream, mkdirSync, statSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { statSync } from 'node:fs'
 import { PassThrough, type Readable } from 'node:stream'
+import { StringDecoder } from 'node:string_decoder'
 import { componentLogFile, type ComponentLog } from '../../observe/component-log'
+import { logHubFor, type ComponentLogSink } from '../../observe/log-hub'
 import { containerLog } from './container-log'
 
 /** Follows node containers' output into their kubelet log files. */
@@ -50,7 +52,6 @@ export function createKubeletLogCollector(
       } catch {
         sinceSeconds = undefined
       }
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
       // Holds the place while the engine answers, so a second follow() does not start another.
       const placeholder: Readable = new PassThrough()
       followed.set(name, placeholder)
@@ -58,11 +59,13 @@ export function createKubeletLogCollector(
         .then((stream) => {
           if (followed.get(name) !== placeholder) return stream.destroy()
           followed.set(name, stream)
-          const out = createWriteStream(file, { flags: 'a', mode: 0o600 })
-          stream.pipe(out)
+          const sink = logHubFor(dataDir).sink(kubeletLogComponent(name), { external: true })
+          const copy = copyLines(sink)
+          stream.on('data', (chunk: Buffer) => copy.write(chunk))
           stream.on('error', () => undefined)
           stream.on('close', () => {
-            out.end()
+            copy.end()
+            sink.close()
             if (followed.get(name) === stream) followed.delete(name)
           })
         })
@@ -74,6 +77,24 @@ export function createKubeletLogCollector(
     unfollow,
     close() {
       for (const name of [...followed.keys()]) unfollow(name)
+    }
+  }
+}
+
+/** Splits output into lines for `sink`; a last line without its newline is kept for `end()`. */
+function copyLines(sink: ComponentLogSink): { write(chunk: Buffer): void; end(): void } {
+  const decoder = new StringDecoder('utf8')
+  let partial = ''
+  return {
+    write(chunk) {
+      const lines = (partial + decoder.write(chunk)).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) sink.write(line)
+    },
+    end() {
+      const rest = partial + decoder.end()
+      partial = ''
+      if (rest !== '') sink.write(rest)
     }
   }
 }
