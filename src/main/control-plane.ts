@@ -44,6 +44,7 @@ import type { MetricsHistory } from './observe/metrics-history'
 import type { NodeProviderName } from './nodes/types'
 import type { NodeManagerOptions } from './nodes/node-manager'
 import { ClusterNodes } from './nodes/cluster-nodes'
+import { kubeletNodeOf, setKubeletVerbosity } from './nodes/kubelet-verbosity'
 import { startKubeComponents } from './kube-components'
 import { probedComponents, startControlPlanePods } from './observe/control-plane-pods'
 import type { NodeActionRequest } from './control-socket'
@@ -356,7 +357,9 @@ export class ControlPlane {
       onNodeAction: (request) => this.nodeAction(request),
       onOpenService: (namespace, name) => this.openService(namespace, name),
       onComponentFail: (name) => this.failComponent(name),
-      logs: createLogControl(o.dataDir)
+      logs: createLogControl(o.dataDir, (component, level) =>
+        this.setKubeletVerbosity(component, level)
+      )
     })
     this.log.info('control socket listening', { path: this.paths.socket })
     this.progress('control socket', this.paths.socket)
@@ -489,6 +492,20 @@ export class ControlPlane {
         true
       )
     }
+  }
+
+  /** The verbosity of a kubelet in its own process (`kubedesk logs --verbosity N kubelet/X`). */
+  private setKubeletVerbosity(component: string, level: number): Promise<void> {
+    const node = kubeletNodeOf(component)
+    if (!node || !this.apiServer || !this.launched) {
+      return Promise.reject(new Error(`${component} is not a kubelet of this cluster`))
+    }
+    return setKubeletVerbosity(
+      this.apiServer.client,
+      { token: this.launched.kubeletClientToken, caCert: this.launched.credentials.caCert },
+      node,
+      level
+    )
   }
 
   /** `kubedesk component fail NAME`: the component fails as if it crashed and is restarted. */

@@ -51,6 +51,29 @@ export function registerLogsScenarios(env: LogsEnv): void {
     expect(kubelet).toMatch(/^I\d{4} [\d:.]+ +\d+ kubelet\] /m)
   })
 
+  it('logs: a kubelet’s verbosity changes at run time, through its /debug/flags/v', async () => {
+    const c = env.cluster()
+    const kubelet = `kubelet/${env.node}`
+    expect(await ok(c, ['logs', '--verbosity', '4', kubelet])).toMatch(
+      new RegExp(`^${kubelet}: verbosity 4 \\(was \\d+\\)\\n$`)
+    )
+    try {
+      // Lease renewals are logged at V(4); the quick flags renew every second.
+      await waitUntil(
+        'a lease renewal in the kubelet log',
+        async () =>
+          /kubelet\] "lease renewed"/.test(await ok(c, ['logs', kubelet, '--since', '10s']))
+            ? true
+            : undefined,
+        20_000
+      )
+    } finally {
+      await ok(c, ['logs', '--verbosity', '2', kubelet])
+    }
+    await new Promise((r) => setTimeout(r, 3000))
+    expect(await ok(c, ['logs', kubelet, '--since', '2s'])).not.toMatch(/"lease renewed"/)
+  })
+
   it('logs: at verbosity 3 the request log shows the kubelet’s own requests as its node', async () => {
     const c = env.cluster()
     expect(await ok(c, ['logs', '--verbosity', '3', 'kube-apiserver'])).toMatch(

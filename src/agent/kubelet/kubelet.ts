@@ -6,6 +6,7 @@
  * here keep running, those of pods that are gone are removed.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1'
+import { logAt } from '../../main/observe/component-log'
 import { ApiError, KINDS, type KubeletClient } from '../api/types'
 import type { KubeletConfig } from '../config'
 import { silentLog, type AgentLog } from '../log'
@@ -107,7 +108,8 @@ export class Kubelet {
       nodeUid: () => this.nodeUid,
       log: this.log
     })
-    const lease = () => renewer.renew()
+    const lease = () =>
+      renewer.renew().then(() => logAt(this.log, 4)?.info('lease renewed', { node: this.nodeName }))
     await lease().catch((err: unknown) => this.log.warn('lease failed', { err: String(err) }))
     every(this.config.heartbeatSeconds, lease, 'lease renewal')
     every(this.config.heartbeatSeconds, () => this.updateNodeStatus(false), 'node status update')

@@ -7,6 +7,7 @@
  * removes the sandbox and deletes the pod for good.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1'
+import { logAt } from '../../main/observe/component-log'
 import { ApiError, KINDS } from '../api/types'
 import { LABELS, type ContainerStatus } from '../runtime/types'
 import { buildContainerConfig, ContainerConfigError, SPEC_IMAGE_LABEL } from './container-config'
@@ -372,6 +373,7 @@ export class PodWorker {
         if (rv(written as Pod) >= rv(this.pod)) this.pod = written as Pod
         if (status.phase !== pod.status?.phase)
           this.deps.log.info('pod phase', { pod: this.key, phase: status.phase })
+        else logAt(this.deps.log, 3)?.info('pod status updated', { pod: this.key })
         return
       } catch (err) {
         if (err instanceof ApiError && err.code === 404) return

@@ -9,7 +9,8 @@ import { createServer } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { KubeletServerConfig } from '../config'
-import { silentLog, type AgentLog } from '../log'
+import { silentLog, type AgentLog, type AgentLogger } from '../log'
+import { DEBUG_FLAGS_V_PATH, parseVerbosity } from '../../main/apiserver/http/debug-flags'
 import type { ContainerRuntime } from '../runtime/types'
 import { createExecUpgradeHandler } from './container-exec'
 import { serveContainerLogs } from './container-logs'
@@ -41,6 +42,27 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/**
+ * PUT /debug/flags/v: the kubelet's log verbosity, as kubelet (and kube-apiserver) change it at
+ * run time; answers in their words (200 `successfully set klog.logging.verbosity to 4`).
+ */
+async function setVerbosity(req: IncomingMessage, res: ServerResponse, log: AgentLog) {
+  const flag = (log as Partial<AgentLogger>).setVerbosity
+  if (req.method !== 'PUT') throw new HttpError(406, 'unsupported http method')
+  if (!flag) throw new HttpError(404, '404 page not found')
+  let body = ''
+  for await (const chunk of req) {
+    body += String(chunk)
+    if (body.length > 1024) throw new HttpError(413, 'request body too large')
+  }
+  const level = parseVerbosity(body)
+  if (typeof level === 'string') throw new HttpError(400, level)
+  flag(level)
+  log.info('verbosity changed', { verbosity: level })
+  res.writeHead(200, { 'Content-Type': 'text/plain' })
+  res.end(`successfully set klog.logging.verbosity to ${level}\n`)
+}
+
 /** Starts the kubelet API; rejects when the address cannot be bound (e.g. EADDRINUSE). */
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<KubeletServer> {
   const { config, runtime, nodeName } = opts
@@ -57,6 +79,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
       url.pathname === '/pods' ||
       url.pathname === '/stats/summary' ||
       (segments[0] === 'containerLogs' && segments.length === 4)
+    if (url.pathname === DEBUG_FLAGS_V_PATH) return setVerbosity(req, res, log)
     if (segments[0] === 'exec' && segments.length === 4) {
       throw new HttpError(400, 'Upgrade request required')
     }

@@ -140,7 +140,8 @@ Flags:
   --level LEVEL       only lines at this level or above: info, warn, error
   --grep TEXT         only lines containing TEXT (case-sensitive)
   --verbosity N       klog's -v for COMPONENT, 0-10 (default 2; kube-apiserver logs each
-                      request from 3); with -f, then follows the log
+                      request from 3, a kubelet each pod status update from 3 and each
+                      lease renewal from 4); with -f, then follows the log
 ${DATA_DIR_FLAG}
   -h, --help          show this help
 

@@ -149,11 +149,11 @@ export function createComponentLog(
  * ComponentLog (a test double) keeps only V(0) lines.
  */
 export function logAt(
-  log: ComponentLog | undefined,
+  log: Pick<ComponentLog, 'info' | 'warn' | 'error'> | undefined,
   level: number
 ): Pick<ComponentLog, 'info' | 'warn' | 'error'> | undefined {
   if (log === undefined) return undefined
-  const v = (log as Partial<ComponentLogger>).v
+  const v = (log as Partial<Pick<ComponentLogger, 'v'>>).v
   if (v) return v(level)
   return level <= 0 ? log : undefined
 }

@@ -26,9 +26,12 @@ export interface LogComponentInfo {
 /** What the control socket answers log requests with. */
 export interface LogControl {
   list(): LogComponentInfo[]
-  /** Sets `component`'s verbosity; answers the previous one. Throws LogControlError. */
-  setVerbosity(component: string, level: number): { verbosity: number; previous: number }
+  /** Sets `component`'s verbosity; answers the previous one. Rejects with LogControlError. */
+  setVerbosity(component: string, level: number): Promise<{ verbosity: number; previous: number }>
 }
+
+/** Sets the verbosity of a component in another process (a node's kubelet, through its API). */
+export type ExternalVerbosity = (component: string, level: number) => Promise<void>
 
 /** A log request that cannot be done; `code` is the HTTP status the socket answers with. */
 export class LogControlError extends Error {
@@ -42,7 +45,7 @@ export class LogControlError extends Error {
 }
 
 /** The log control of the instance whose data directory is `dataDir` (this process's hub). */
-export function createLogControl(dataDir: string): LogControl {
+export function createLogControl(dataDir: string, external?: ExternalVerbosity): LogControl {
   return {
     list() {
       const hub = existingLogHub(dataDir)
@@ -57,20 +60,29 @@ export function createLogControl(dataDir: string): LogControl {
         }
       })
     },
-    setVerbosity(component, level) {
+    async setVerbosity(component, level) {
       if (!Number.isInteger(level) || level < 0 || level > MAX_VERBOSITY) {
         throw new LogControlError(`verbosity must be an integer from 0 to ${MAX_VERBOSITY}`)
       }
       const sink = existingLogHub(dataDir)?.get(component)
       if (!sink) throw new LogControlError(`no component '${component}' logs here`, 404)
-      if (sink.external) {
-        throw new LogControlError(
-          `${component} runs in its own process (a node's kubelet); its verbosity is set ` +
-            `in its kubelet configuration, not here`,
-          409
-        )
-      }
       const previous = sink.verbosity
+      if (sink.external) {
+        if (!external) {
+          throw new LogControlError(
+            `${component} runs in its own process (a node's kubelet); its verbosity cannot be set from here`,
+            409
+          )
+        }
+        try {
+          await external(component, level)
+        } catch (err) {
+          throw new LogControlError(
+            `cannot set the verbosity of ${component}: ${(err as Error).message}`,
+            503
+          )
+        }
+      }
       sink.verbosity = level
       return { verbosity: level, previous }
     }
@@ -110,7 +122,7 @@ export async function handleLogsRequest(
   }
   const component = decodeURIComponent(m[1])
   try {
-    return [200, { component, ...control.setVerbosity(component, level as number) }]
+    return [200, { component, ...(await control.setVerbosity(component, level as number)) }]
   } catch (err) {
     if (err instanceof LogControlError) return [err.code, { error: err.message }]
     throw err

@@ -2,6 +2,7 @@
  * The kubelet's HTTPS API against a scripted runtime: authentication, routing, the
  * /containerLogs parameters and container choice, the stats summary's shape and rates, /pods.
  */
+import { PassThrough } from 'node:stream'
 import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { request } from 'node:https'
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKubeletServer, type KubeletServer } from '../../../src/agent/server/kubelet-server'
+import { streamLog } from '../../../src/agent/log'
 import { ensurePki, issueKubeletServingCert } from '../../../src/main/apiserver/pki'
 import { createTestRuntime, type TestRuntime } from './test-runtime'
 
@@ -268,5 +270,89 @@ describe('/pods', () => {
       uid: 'uid-web'
     })
     expect(list.items[0].spec.nodeName).toBe('node-1')
+  })
+})
+
+describe('PUT /debug/flags/v', () => {
+  let flagged: KubeletServer
+  const out = new PassThrough()
+  const log = streamLog('kubelet', out)
+
+  beforeAll(async () => {
+    const tls = await issueKubeletServingCert(dir, 'node-2', ['127.0.0.1'])
+    flagged = await startKubeletServer({
+      config: { host: '127.0.0.1', port: 0, cert: tls.cert, key: tls.key, allowedTokens: [TOKEN] },
+      nodeName: 'node-2',
+      runtime: rt,
+      log
+    })
+  })
+  afterAll(async () => {
+    await flagged?.close()
+  })
+
+  const put = (body: string, method = 'PUT', token: string | null = TOKEN) =>
+    new Promise<Answer>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: flagged.port,
+          path: '/debug/flags/v',
+          method,
+          ca,
+          headers: token ? { Authorization: `Bearer ${token}` } : {}
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8').on('data', (c: string) => (text += c))
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text })
+          )
+        }
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+
+  it.each([
+    {
+      what: 'a level',
+      body: '4',
+      status: 200,
+      text: 'successfully set klog.logging.verbosity to 4',
+      level: 4
+    },
+    { what: 'a level with a newline', body: '3\n', status: 200, text: 'to 3', level: 3 },
+    {
+      what: 'not a number',
+      body: 'loud',
+      status: 400,
+      text: 'strconv.ParseInt: parsing "loud": invalid syntax',
+      level: 3
+    },
+    {
+      what: 'GET',
+      body: '',
+      method: 'GET',
+      status: 406,
+      text: 'unsupported http method',
+      level: 3
+    },
+    { what: 'no token', body: '9', token: null, status: 401, text: 'Unauthorized', level: 3 }
+  ])('$what → $status', async (c) => {
+    const answer = await put(c.body, c.method, c.token === null ? null : TOKEN)
+    expect(answer.status).toBe(c.status)
+    expect(answer.body).toContain(c.text)
+    expect(log.verbosity).toBe(c.level)
+  })
+
+  it('logs V(n) lines only up to the verbosity set', () => {
+    log.setVerbosity(2)
+    out.read() // what the requests above logged
+    log.v(3)?.info('hidden')
+    log.v(2)?.info('shown')
+    const written = String(out.read() ?? '')
+    expect(written).toMatch(/"shown"/)
+    expect(written).not.toMatch(/"hidden"/)
   })
 })

@@ -35,20 +35,24 @@ export function createDebugFlagsHandler(
       )
     }
     if (req.method !== 'PUT') return plainText(res, 406, 'unsupported http method')
-    const value = (await readBody(req, 1024)).toString('utf8')
-    // klog's Level.Set parses the whole body; a trailing newline (`-f file`) is forgiven here.
-    const text = value.trim()
-    if (!/^\d{1,9}$/.test(text)) {
-      return plainText(
-        res,
-        400,
-        `failed set klog.logging.verbosity ${value}: strconv.ParseInt: parsing ` +
-          `${JSON.stringify(value)}: invalid syntax`
-      )
-    }
-    flag.set(Number(text))
-    plainText(res, 200, `successfully set klog.logging.verbosity to ${text}`)
+    const level = parseVerbosity((await readBody(req, 1024)).toString('utf8'))
+    if (typeof level === 'string') return plainText(res, 400, level)
+    flag.set(level)
+    plainText(res, 200, `successfully set klog.logging.verbosity to ${level}`)
   }
+}
+
+/**
+ * A PUT body as a verbosity, or klog's error text. klog's Level.Set parses the whole body; a
+ * trailing newline (`-f file`) is forgiven here.
+ */
+export function parseVerbosity(value: string): number | string {
+  const text = value.trim()
+  if (/^\d{1,9}$/.test(text)) return Number(text)
+  return (
+    `failed set klog.logging.verbosity ${value}: strconv.ParseInt: parsing ` +
+    `${JSON.stringify(value)}: invalid syntax`
+  )
 }
 
 function plainText(res: ServerResponse, code: number, text: string): void {

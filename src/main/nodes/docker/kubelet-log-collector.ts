@@ -6,6 +6,7 @@
  * the control plane it goes on from the file's last write, so lines are not copied twice (but
  * for the second in which the old control plane stopped).
  */
+import { kubeletLogComponent } from '../kubelet-verbosity'
 import type Dockerode from 'dockerode'
 import { statSync } from 'node:fs'
 import { PassThrough, type Readable } from 'node:stream'
@@ -22,11 +23,6 @@ export interface KubeletLogCollector {
   unfollow(name: string): void
   /** Stops everything. */
   close(): void
-}
-
-/** The log file of a node's kubelet: `kubelet-<node>`, a component log name. */
-export function kubeletLogComponent(node: string): string {
-  return `kubelet-${node}`
 }
 
 /** A collector writing under `dataDir`; failures are logged to `log`, never thrown. */

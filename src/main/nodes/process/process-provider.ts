@@ -21,6 +21,8 @@ import { rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { KubeletConfig } from '../../../agent/config'
 import { componentLogFile } from '../../observe/component-log'
+import { DEFAULT_VERBOSITY, logHubFor } from '../../observe/log-hub'
+import { kubeletLogComponent } from '../kubelet-verbosity'
 import {
   checkNodeName,
   checkNodeSize,
@@ -83,6 +85,10 @@ export function createProcessProvider(opts: ProcessProviderOptions): NodeProvide
 
   function spawnKubelet(node: ProcessNode): void {
     const logFile = processKubeletLogFile(dataDir, node.name)
+    // The child writes the file itself; the hub knows it (and its verbosity, which a new
+    // kubelet process starts at again) for `kubedesk logs --verbosity N kubelet/<node>`.
+    logHubFor(dataDir).sink(kubeletLogComponent(node.name), { external: true }).verbosity =
+      DEFAULT_VERBOSITY
     rotateIfLarge(logFile)
     let fd: number
     try {
