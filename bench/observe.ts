@@ -197,6 +197,7 @@ async function openLoop(
   let sent = 0
   let done = 0
   let failed = 0
+  let firstError: string | undefined
   const inFlight = new Set<Promise<unknown>>()
   while (performance.now() - t0 < config.openLoopMs) {
     const due = Math.floor(((performance.now() - t0) / 1000) * config.openLoopRate)
@@ -206,7 +207,10 @@ async function openLoop(
         .call('GET', '/api/v1/namespaces/default/pods/p0')
         .then(
           () => done++,
-          () => failed++
+          (err: unknown) => {
+            failed++
+            firstError ??= String(err)
+          }
         )
         .finally(() => inFlight.delete(p))
       inFlight.add(p)
@@ -220,7 +224,9 @@ async function openLoop(
   const lines = count.lines - before
   await setVerbosity(client, QUIET)
   if (failed > 0)
-    throw new Error(`${failed} of ${sent} requests failed at ${config.openLoopRate}/s`)
+    throw new Error(
+      `${failed} of ${sent} requests failed at ${config.openLoopRate}/s (first: ${firstError})`
+    )
   return {
     open_loop_requests_per_s: round(done / seconds),
     log_lines_per_s: round(lines / seconds),

@@ -44,8 +44,22 @@ export class HttpsClient {
     return res
   }
 
-  /** One request; resolves with whatever status came back. */
-  send(method: string, path: string, body?: string): Promise<HttpResult> {
+  /**
+   * One request; resolves with whatever status came back. A GET whose kept-alive connection
+   * the server had just closed (ECONNRESET on a reused socket, before any answer) is sent once
+   * more, as Go's and browsers' HTTP clients do for idempotent requests.
+   */
+  async send(method: string, path: string, body?: string): Promise<HttpResult> {
+    try {
+      return await this.sendOnce(method, path, body)
+    } catch (err) {
+      const stale = (err as { staleSocket?: boolean }).staleSocket === true
+      if (!stale || method !== 'GET') throw err
+      return this.sendOnce(method, path, body)
+    }
+  }
+
+  private sendOnce(method: string, path: string, body?: string): Promise<HttpResult> {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.target.token}`,
       Accept: 'application/json'
@@ -78,7 +92,10 @@ export class HttpsClient {
           )
         }
       )
-      req.on('error', reject)
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && err.code === 'ECONNRESET') Object.assign(err, { staleSocket: true })
+        reject(err)
+      })
       req.end(body)
     })
   }
