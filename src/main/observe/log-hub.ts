@@ -11,6 +11,7 @@
  * their buffers; the files stay.
  */
 import { join, resolve } from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
 import { createLogFileWriter, type LogFileWriter, type RotationLimits } from './log-file-writer'
 
 /** Lines each component keeps in memory (default). */
@@ -194,4 +195,22 @@ export function logHubFor(dataDir: string): LogHub {
 /** The hub of `dataDir` if this process has one (it logs there or someone follows it). */
 export function existingLogHub(dataDir: string): LogHub | undefined {
   return hubs.get(resolve(dataDir))
+}
+
+/** Splits output into lines for `sink`; a last line without its newline is kept for `end()`. */
+export function copyLines(sink: ComponentLogSink): { write(chunk: Buffer): void; end(): void } {
+  const decoder = new StringDecoder('utf8')
+  let partial = ''
+  return {
+    write(chunk) {
+      const lines = (partial + decoder.write(chunk)).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) sink.write(line)
+    },
+    end() {
+      const rest = partial + decoder.end()
+      partial = ''
+      if (rest !== '') sink.write(rest)
+    }
+  }
 }

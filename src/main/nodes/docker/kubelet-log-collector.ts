@@ -10,9 +10,8 @@ import { kubeletLogComponent } from '../kubelet-verbosity'
 import type Dockerode from 'dockerode'
 import { statSync } from 'node:fs'
 import { PassThrough, type Readable } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
 import { componentLogFile, type ComponentLog } from '../../observe/component-log'
-import { logHubFor, type ComponentLogSink } from '../../observe/log-hub'
+import { copyLines, logHubFor } from '../../observe/log-hub'
 import { containerLog } from './container-log'
 
 /** Follows node containers' output into their kubelet log files. */
@@ -73,24 +72,6 @@ export function createKubeletLogCollector(
     unfollow,
     close() {
       for (const name of [...followed.keys()]) unfollow(name)
-    }
-  }
-}
-
-/** Splits output into lines for `sink`; a last line without its newline is kept for `end()`. */
-function copyLines(sink: ComponentLogSink): { write(chunk: Buffer): void; end(): void } {
-  const decoder = new StringDecoder('utf8')
-  let partial = ''
-  return {
-    write(chunk) {
-      const lines = (partial + decoder.write(chunk)).split('\n')
-      partial = lines.pop() ?? ''
-      for (const line of lines) sink.write(line)
-    },
-    end() {
-      const rest = partial + decoder.end()
-      partial = ''
-      if (rest !== '') sink.write(rest)
     }
   }
 }

@@ -1,27 +1,18 @@
 /**
  * The process node provider: each worker's kubelet is a child process of the control plane
  * (`node <agentBundle>`, runtime `process`, address 127.0.0.1), for machines without Docker.
- * Its state lives in `<dataDir>/nodes/<name>` and its output goes to
- * `<dataDir>/logs/kubelet-<name>.log` (a component log file, so `kubedesk logs kubelet-<name>`
- * reads it). A kubelet that crashes is started again after a back-off (1 s doubling to 30 s).
+ * Its state lives in `<dataDir>/nodes/<name>` and its output goes through the log hub to
+ * `<dataDir>/logs/kubelet-<name>.log` (a component log, so `kubedesk logs kubelet/<name>` reads
+ * it). A kubelet that crashes is started again after a back-off (1 s doubling to 30 s).
  * Process nodes die with the control plane: `detach` stops them all.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync
-} from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import type { KubeletConfig } from '../../../agent/config'
 import { componentLogFile } from '../../observe/component-log'
-import { DEFAULT_VERBOSITY, logHubFor } from '../../observe/log-hub'
+import { copyLines, DEFAULT_VERBOSITY, logHubFor } from '../../observe/log-hub'
 import { kubeletLogComponent } from '../kubelet-verbosity'
 import {
   checkNodeName,
@@ -58,8 +49,6 @@ export function processKubeletLogFile(dataDir: string, name: string): string {
 
 /** A kubelet that ran this long counts as healthy: its next crash restarts without delay growth. */
 const HEALTHY_MS = 60_000
-/** Rotate the kubelet's output file when it passes this size at a (re)start. */
-const LOG_MAX_BYTES = 10 * 1024 * 1024
 
 interface ProcessNode {
   name: string
@@ -85,34 +74,27 @@ export function createProcessProvider(opts: ProcessProviderOptions): NodeProvide
 
   function spawnKubelet(node: ProcessNode): void {
     const logFile = processKubeletLogFile(dataDir, node.name)
-    // The child writes the file itself; the hub knows it (and its verbosity, which a new
-    // kubelet process starts at again) for `kubedesk logs --verbosity N kubelet/<node>`.
-    logHubFor(dataDir).sink(kubeletLogComponent(node.name), { external: true }).verbosity =
-      DEFAULT_VERBOSITY
-    rotateIfLarge(logFile)
-    let fd: number
-    try {
-      mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 })
-      fd = openSync(logFile, 'a', 0o600)
-    } catch (err) {
-      throw new NodeProviderError(`cannot open ${logFile}: ${(err as Error).message}`)
-    }
-    let child: ChildProcess
-    try {
-      child = spawn(process.execPath, [agentBundle], {
-        cwd: nodeStateDir(dataDir, node.name),
-        env: {
-          ...process.env,
-          [KUBELET_CONFIG_ENV]: kubeletConfigFile(dataDir, node.name),
-          // Under Electron, execPath is Electron: make it behave as plain node.
-          ELECTRON_RUN_AS_NODE: '1'
-        },
-        stdio: ['ignore', fd, fd],
-        // Its own process group, so stop can sweep the pods' processes with it.
-        detached: true
-      })
-    } finally {
-      closeSync(fd)
+    // The kubelet's output goes through the log hub (ring buffer, rotation) as the kubelet of a
+    // docker node does; its verbosity, which a new kubelet process starts at again, is its own
+    // (`kubedesk logs --verbosity N kubelet/<node>` sets it through the kubelet API).
+    const sink = logHubFor(dataDir).sink(kubeletLogComponent(node.name), { external: true })
+    sink.verbosity = DEFAULT_VERBOSITY
+    const child = spawn(process.execPath, [agentBundle], {
+      cwd: nodeStateDir(dataDir, node.name),
+      env: {
+        ...process.env,
+        [KUBELET_CONFIG_ENV]: kubeletConfigFile(dataDir, node.name),
+        // Under Electron, execPath is Electron: make it behave as plain node.
+        ELECTRON_RUN_AS_NODE: '1'
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so stop can sweep the pods' processes with it.
+      detached: true
+    })
+    for (const stream of [child.stdout, child.stderr]) {
+      const copy = copyLines(sink)
+      stream?.on('data', (chunk: Buffer) => copy.write(chunk))
+      stream?.on('end', () => copy.end())
     }
     node.child = child
     node.startedAt = Date.now()
@@ -121,7 +103,9 @@ export function createProcessProvider(opts: ProcessProviderOptions): NodeProvide
         log.error('cannot start kubelet', { node: node.name, err })
         resolve()
       })
-      child.on('exit', (code, signal) => {
+      // 'close': exited and its output read to the end, so the log holds its last lines.
+      child.on('close', (code, signal) => {
+        sink.flush()
         if (node.child === child) node.child = undefined
         resolve()
         if (!node.wanted) return
@@ -294,13 +278,5 @@ function signalGroup(pid: number, signal: NodeJS.Signals, leaderOnly: boolean): 
     process.kill(leaderOnly ? pid : -pid, signal)
   } catch {
     // ESRCH: it (or its whole group) has exited.
-  }
-}
-
-function rotateIfLarge(file: string): void {
-  try {
-    if (statSync(file).size > LOG_MAX_BYTES) renameSync(file, `${file}.1`)
-  } catch {
-    // No file yet.
   }
 }
