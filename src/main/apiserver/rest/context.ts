@@ -98,8 +98,17 @@ export interface WriteResult {
 
 /** The RFC 3339 second-precision timestamp Kubernetes writes in metadata. */
 export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  // Every write stamps objects; within one second the text is the same.
+  const second = Math.floor(date.getTime() / 1000)
+  if (second !== lastSecond) {
+    lastSecond = second
+    lastStamp = date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  }
+  return lastStamp
 }
+
+let lastSecond = Number.NaN
+let lastStamp = ''
 
 /** Parses a `resourceVersion` given by a client; 400 when it is not a revision. */
 export function parseResourceVersion(rv: string, what = 'resourceVersion'): number {

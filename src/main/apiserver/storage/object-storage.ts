@@ -390,10 +390,23 @@ function decodeStored(kv: KeyValue, resourceVersion = kv.modRevision): KubeObjec
 function decodeEvent(e: WatchEvent): ObjectEvent {
   const revision = e.kv.modRevision
   if (e.type === 'delete') {
-    const old = decodeObject(e.prevKv as KeyValue)
-    return { type: 'DELETED', object: decodeStored(e.prevKv as KeyValue, revision), old, revision }
+    const prev = e.prevKv as KeyValue
+    return withOld({ type: 'DELETED', object: decodeStored(prev, revision), revision }, prev)
   }
   const object = decodeStored(e.kv)
   if (!e.prevKv) return { type: 'ADDED', object, revision }
-  return { type: 'MODIFIED', object, old: decodeObject(e.prevKv), revision }
+  return withOld({ type: 'MODIFIED', object, revision }, e.prevKv)
+}
+
+/**
+ * `old`, decoded on first read: only watches with a selector look at it (to turn a change into
+ * ADDED or DELETED for them), and most events are never asked.
+ */
+function withOld(event: ObjectEvent, prevKv: KeyValue): ObjectEvent {
+  let old: KubeObject | undefined
+  Object.defineProperty(event, 'old', {
+    enumerable: true,
+    get: () => (old ??= decodeObject(prevKv))
+  })
+  return event
 }
