@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore, type SqliteStore } from '../../src/main/store/sqlite-store'
+import { LatestCache } from '../../src/main/store/sqlite/latest-cache'
 import type { KeyValue } from '../../src/main/store/types'
 
 /**
@@ -95,4 +96,25 @@ describe('sqlite store reads at the latest revision', () => {
     expect(wal() - before).toBeLessThan(24 * 1024 * 1024)
     expect((await store.range({ prefix: '/w/' })).kvs).toHaveLength(12_000)
   }, 30_000)
+})
+
+describe('the in-memory copy of the latest keys', () => {
+  it('builds from a store of 300,000 live keys and lists them in key order', () => {
+    const count = 300_000
+    const kvs: KeyValue[] = []
+    // Added out of order: the copy sorts them.
+    for (let i = count - 1; i >= 0; i--) {
+      const key = `/registry/pods/default/p${String(i).padStart(6, '0')}`
+      kvs.push({ key, value: 'x', createRevision: i + 1, modRevision: i + 1, version: 1 })
+    }
+    const cache = LatestCache.from(kvs)
+    expect(cache).toBeDefined()
+    const first = cache!.range('/registry/pods/', '/registry/pods0', 3).map((kv) => kv.key)
+    expect(first).toEqual([
+      '/registry/pods/default/p000000',
+      '/registry/pods/default/p000001',
+      '/registry/pods/default/p000002'
+    ])
+    expect(cache!.get(`/registry/pods/default/p${count - 1}`)?.modRevision).toBe(count)
+  })
 })

@@ -57,7 +57,7 @@ export async function watchObjects(
   const { entry } = target
   const matcher = selectorOf(entry, opts)
   const rv = opts.resourceVersion
-  const initial: KubeObject[] = []
+  let initial: KubeObject[] = []
   let from: number
   if (opts.sendInitialEvents && rv && rv !== '0') {
     throw new ApiError(
@@ -68,7 +68,7 @@ export async function watchObjects(
   }
   if (!rv || rv === '0') {
     const list = await listObjects(ctx, target, opts)
-    initial.push(...list.items)
+    initial = list.items
     from = Number(list.metadata.resourceVersion)
   } else {
     from = parseResourceVersion(rv)

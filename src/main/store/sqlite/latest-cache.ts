@@ -43,7 +43,8 @@ export class LatestCache {
       if (SURROGATE.test(kv.key)) return undefined
       cache.byKey.set(kv.key, kv)
     }
-    cache.sorted.push(...cache.byKey.keys())
+    // One push per key: spreading a few hundred thousand keys into push() overflows the stack.
+    for (const key of cache.byKey.keys()) cache.sorted.push(key)
     cache.sorted.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     return cache
   }
