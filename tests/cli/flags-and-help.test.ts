@@ -1,22 +1,11 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { runCliInProcess } from './in-process-cli'
 import { afterAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/main/cli'
 import { KUBEDESK_VERSION } from '../../src/main/version'
 import { REPO_ROOT, removeDataDir, runCli, tempDataDir } from './cli-process'
 
-/** Runs `kubedesk <argv>` in this process, capturing what it prints. */
-async function kubedesk(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.setEncoding('utf8').on('data', (c: string) => (out += c))
-  stderr.setEncoding('utf8').on('data', (c: string) => (err += c))
-  const code = await main(argv, { stdout, stderr, env: { HOME: '/nonexistent-home' } })
-  return { code, stdout: out, stderr: err }
-}
+const kubedesk = (argv: string[]) => runCliInProcess(argv)
 
 const dir = tempDataDir()
 afterAll(() => removeDataDir(dir))

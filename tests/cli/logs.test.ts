@@ -1,8 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { runCliInProcess } from './in-process-cli'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../../src/main/cli'
 import {
   createComponentLog,
   formatLogLine,
@@ -10,16 +9,7 @@ import {
 } from '../../src/main/observe/component-log'
 import { removeDataDir, startCli, stopStartedProcesses, tempDataDir } from './cli-process'
 
-async function kubedesk(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.setEncoding('utf8').on('data', (c: string) => (out += c))
-  stderr.setEncoding('utf8').on('data', (c: string) => (err += c))
-  const code = await main(argv, { stdout, stderr, env: {} })
-  return { code, stdout: out, stderr: err }
-}
+const kubedesk = (argv: string[]) => runCliInProcess(argv, {})
 
 let dir: string
 const statSize = (component: string): number =>

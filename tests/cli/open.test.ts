@@ -2,21 +2,11 @@
  * `kubedesk open` on the command line: wrong arguments (exit 2), no KubeDesk running (exit 1),
  * and the help text. The runs against a cluster are in tests/cluster/services-scenarios.ts.
  */
-import { PassThrough } from 'node:stream'
+import { runCliInProcess } from './in-process-cli'
 import { afterAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/main/cli'
 import { removeDataDir, tempDataDir } from './cli-process'
 
-async function kubedesk(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.setEncoding('utf8').on('data', (c: string) => (out += c))
-  stderr.setEncoding('utf8').on('data', (c: string) => (err += c))
-  const code = await main(argv, { stdout, stderr, env: { HOME: '/nonexistent-home' } })
-  return { code, stdout: out, stderr: err }
-}
+const kubedesk = (argv: string[]) => runCliInProcess(argv)
 
 const dir = tempDataDir()
 afterAll(() => removeDataDir(dir))

@@ -5,9 +5,10 @@
  * a terminal and its resizes, and every refusal as a Status before the upgrade.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { writeKubeconfig } from '../../../src/main/kubeconfig'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFakeRuntime } from '../../../src/agent/runtime/fake/fake-runtime'
 import { createProcessRuntime } from '../../../src/agent/runtime/process/process-runtime'
@@ -182,25 +183,7 @@ beforeAll(async () => {
   await addPod('ghost', 'node-proc', undefined)
 
   kubeconfig = join(dir, 'kubeconfig')
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 't',
-          cluster: {
-            server: api.url,
-            'certificate-authority-data': Buffer.from(caCert).toString('base64')
-          }
-        }
-      ],
-      users: [{ name: 'admin', user: { token: ADMIN } }],
-      contexts: [{ name: 't', context: { cluster: 't', user: 'admin' } }],
-      'current-context': 't'
-    })
-  )
+  writeKubeconfig(kubeconfig, { server: api.url, caCert, token: ADMIN })
 }, 60_000)
 
 afterAll(async () => {

@@ -5,10 +5,11 @@
  * answers for bad parameters, container defaulting and nodes without a reachable kubelet.
  */
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { writeKubeconfig } from '../../../src/main/kubeconfig'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKubeletServer, type KubeletServer } from '../../../src/agent/server/kubelet-server'
 import { ensurePki, issueKubeletServingCert } from '../../../src/main/apiserver/pki'
@@ -143,25 +144,7 @@ beforeAll(async () => {
   rt.writeLog('ann-b', 'hello from b')
 
   kubeconfig = join(dir, 'kubeconfig')
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 't',
-          cluster: {
-            server: api.url,
-            'certificate-authority-data': Buffer.from(caCert).toString('base64')
-          }
-        }
-      ],
-      users: [{ name: 'admin', user: { token: ADMIN } }],
-      contexts: [{ name: 't', context: { cluster: 't', user: 'admin' } }],
-      'current-context': 't'
-    })
-  )
+  writeKubeconfig(kubeconfig, { server: api.url, caCert, token: ADMIN })
 })
 
 afterAll(async () => {
