@@ -9,7 +9,8 @@ const benchmarks: Record<string, () => Promise<{ run(args: string[]): Promise<nu
   apiserver: () => import('./apiserver'),
   cluster: () => import('./cluster'),
   scheduler: () => import('./scheduler'),
-  observe: () => import('./observe')
+  observe: () => import('./observe'),
+  ui: () => import('./ui')
 }
 
 async function main(): Promise<number> {

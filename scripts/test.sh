@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): makes sure the real parts the tests use are present, then runs
 # Vitest. Real parts: etcd (the etcd store backend's contract suite and the store benchmark's
-# baseline) and kubectl (the API server is tested with the real client). On Debian/Ubuntu as root (or with sudo) missing packages are installed; elsewhere the
-# script says what to install.
+# baseline), kubectl (the API server is tested with the real client) and Chromium (the UI's
+# end-to-end tests). On Debian/Ubuntu as root (or with sudo) missing packages are installed;
+# elsewhere the script says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v "${ETCD_BIN:-etcd}" >/dev/null 2>&1 || missing+=(etcd-server)
 command -v "${KUBECTL:-kubectl}" >/dev/null 2>&1 || missing+=(kubectl)
+# Chromium: the UI's end-to-end tests and `npm run bench -- ui` drive the renderer in it.
+[[ -x "${CHROMIUM_BIN:-/usr/bin/chromium}" ]] || missing+=(chromium)
 
 if ((${#missing[@]})); then
   if command -v apt-get >/dev/null 2>&1; then

@@ -19,6 +19,8 @@
 import { launchApiServer, type LaunchedApiServer } from './apiserver/launch'
 import type { ApiServer } from './apiserver/server'
 import type { ResourceInfo } from './apiserver/types'
+import type { PodLogOptions } from './apiserver/rest/pod-log'
+import type { Readable } from 'node:stream'
 import { KubeconfigError, mergeIntoUserKubeconfig, writeKubeconfig } from './kubeconfig'
 import { StoreCorruptError } from './store/errors'
 import { openStore } from './store'
@@ -263,6 +265,15 @@ export class ControlPlane {
    */
   get apiClient(): ApiServer['client'] | undefined {
     return this.apiServer?.client
+  }
+
+  /**
+   * A pod's log as `kubectl logs [-f]` gets it, in process (no HTTPS): the desktop UI's pod log
+   * panes. Rejects with the API's error, or when the control plane is not running.
+   */
+  podLog(namespace: string, name: string, opts: PodLogOptions): Promise<Readable> {
+    if (!this.apiServer) return Promise.reject(new Error('the API server is not running'))
+    return this.apiServer.podLog(namespace, name, opts)
   }
 
   /** The kinds the API server serves (empty before start). */

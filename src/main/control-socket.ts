@@ -5,7 +5,8 @@
  * can stop the cluster):
  *   GET  /status       → 200, ClusterStatus JSON
  *   POST /shutdown     → 202, then the instance stops
- *   POST /nodes/ACTION → 200 `{ message }` once a node was added, stopped, started or removed;
+ *   POST /nodes/ACTION → 200 `{ message }` once a node was added, stopped, started, removed or
+ *                        failed (a simulated crash);
  *                        400/404/409 `{ error, hint }` when it could not be
  *   GET /logs, PUT /logs/COMPONENT/verbosity → component logs (observe/log-control.ts)
  *   POST /services/open → a loopback port for a Service (`kubedesk open`; proxy/open-control.ts)
@@ -54,9 +55,10 @@ export interface ControlSocketHandlers {
   onComponentFail?: (name: string) => { message: string }
 }
 
-/** A node action asked through the socket (`kubedesk node add|stop|start|rm`). */
+/** A node action asked through the socket (`kubedesk node add|stop|start|rm|fail`). */
 export interface NodeActionRequest {
-  action: 'add' | 'stop' | 'start' | 'rm'
+  /** `fail`: a crash (kubelet and pod containers killed at once); `start` brings it back. */
+  action: 'add' | 'stop' | 'start' | 'rm' | 'fail'
   name: string
   /** add only: CPU cores and memory in bytes; defaults apply when absent. */
   cpu?: number
@@ -150,7 +152,7 @@ async function handle(
   }
 }
 
-const NODE_ACTIONS = new Set(['add', 'stop', 'start', 'rm'])
+const NODE_ACTIONS = new Set(['add', 'stop', 'start', 'rm', 'fail'])
 /** Node actions may build an image or create containers: give them time. */
 const NODE_ACTION_TIMEOUT_MS = 120_000
 const MAX_BODY_BYTES = 64 * 1024

@@ -2,18 +2,20 @@
  * The Electron entry: one window onto a ControlPlane hosted in this process.
  * Security posture (see DESIGN.md): the renderer is sandboxed with no Node access, loads from the
  * private `app://` scheme under a strict CSP, cannot navigate away or open windows, gets no
- * permissions, and can reach main only through the desktop API's IPC channels, whose senders
- * are checked.
+ * permissions, and can reach main only through the desktop API's IPC channel, whose senders
+ * are checked. The window opens before the control plane starts, so it shows start-up step by
+ * step (startup-tracker.ts).
  */
 import { join } from 'node:path'
 import { app, BrowserWindow, dialog, session } from 'electron'
 import { ControlPlane, defaultControlPlaneOptions } from './control-plane'
 import { resolveDataDir } from './data-dir'
 import { handleAppProtocol, registerAppScheme } from './desktop/app-protocol'
-import { registerIpcHandlers, startStatusPush } from './desktop/ipc'
+import { createDesktopHost } from './desktop/host/desktop-host'
+import { registerIpcHost } from './desktop/ipc'
 import { installMenu } from './desktop/menu'
+import { StartupTracker } from './desktop/startup-tracker'
 import { createMainWindow, hardenSession, hardenWebContents } from './desktop/window'
-import type { ClusterStatus } from '../shared/status'
 
 /** How long quitting waits for the control plane to stop before giving up on it. */
 const STOP_TIMEOUT_MS = 20_000
@@ -34,25 +36,12 @@ if (!app.requestSingleInstanceLock()) {
 function main(): void {
   let controlPlane: ControlPlane | undefined
   let phase: 'starting' | 'running' | 'failed' = 'starting'
-  let lastProgress = ''
   let window: BrowserWindow | undefined
   let quitState: 'running' | 'stopping' | 'done' = 'running'
-
-  const getStatus = async (): Promise<ClusterStatus> => {
-    if (!controlPlane) throw new Error('The control plane has not been created')
-    try {
-      return await controlPlane.status()
-    } catch (err) {
-      if (phase === 'starting') {
-        throw new Error(`The control plane is starting${lastProgress ? ` (${lastProgress})` : ''}…`)
-      }
-      throw err
-    }
-  }
+  let closeHost: (() => void) | undefined
 
   const openWindow = (): void => {
     window = createMainWindow({ preload: join(__dirname, '../preload/index.js'), devServerUrl })
-    startStatusPush(window, getStatus)
     if (phase === 'starting') window.setProgressBar(2) // indeterminate until started
   }
 
@@ -81,6 +70,7 @@ function main(): void {
     event.preventDefault()
     if (quitState === 'stopping') return
     quitState = 'stopping'
+    closeHost?.()
     void stopWithin(controlPlane, STOP_TIMEOUT_MS).finally(() => {
       quitState = 'done'
       app.quit()
@@ -95,28 +85,45 @@ function main(): void {
     hardenSession(session.defaultSession)
     hardenWebContents(devServerUrl)
     handleAppProtocol(session.defaultSession, join(__dirname, '../renderer'))
-    registerIpcHandlers({ getStatus, devServerUrl })
     installMenu(devServerUrl !== undefined || !app.isPackaged)
 
+    // --data-dir is a CLI flag; the app honours $KUBEDESK_HOME, else ~/.kubedesk.
+    const options = defaultControlPlaneOptions({ dataDir: resolveDataDir(undefined) })
+    const tracker = new StartupTracker({
+      nodes: options.nodes,
+      dataDir: options.dataDir,
+      apiClient: () => controlPlane?.apiClient
+    })
     try {
-      controlPlane = new ControlPlane(
-        defaultControlPlaneOptions({
-          // --data-dir is a CLI flag; the app honours $KUBEDESK_HOME, else ~/.kubedesk.
-          dataDir: resolveDataDir(undefined),
-          onProgress: ({ component, message }) => {
-            lastProgress = `${component}: ${message}`
-            console.log(`[${component}] ${message}`)
-          },
-          // `kubedesk down` asks through the control socket; quitting stops the control plane.
-          onShutdownRequested: () => app.quit()
-        })
-      )
+      const created = new ControlPlane({
+        ...options,
+        onProgress: (event) => {
+          console.log(`[${event.component}] ${event.message}`)
+          tracker.onProgress(event)
+        },
+        // `kubedesk down` asks through the control socket; quitting stops the control plane.
+        onShutdownRequested: () => app.quit()
+      })
+      controlPlane = created
+      const host = createDesktopHost({
+        controlPlane: created,
+        startup: tracker,
+        dataDir: options.dataDir
+      })
+      const stopIpc = registerIpcHost({ host, devServerUrl })
+      closeHost = () => {
+        stopIpc()
+        host.close()
+        tracker.close()
+      }
       openWindow()
-      await controlPlane.start()
+      await created.start()
       phase = 'running'
+      tracker.markRunning()
       clearProgress()
     } catch (err) {
       phase = 'failed'
+      tracker.markFailed(err)
       clearProgress()
       const message = readableError(err)
       console.error(`KubeDesk could not start: ${message}`)

@@ -1,25 +1,20 @@
 /**
  * The preload: the only bridge between the sandboxed renderer and main. It exposes exactly the
- * DesktopApi as `window.kubedesk` — no ipcRenderer, no event objects, nothing else.
+ * DesktopApi, built by the wire client over one IPC channel, as `window.kubedesk` — no
+ * ipcRenderer, no event objects, nothing else.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { IpcChannel, type DesktopApi, type IpcResult } from '../shared/desktop-api'
-import type { ClusterStatus } from '../shared/status'
+import { IPC_WIRE_CHANNEL, type HostMessage } from '../shared/desktop-wire'
+import { createWireClient } from '../shared/wire-client'
 
-const api: DesktopApi = {
-  async getStatus() {
-    const result = (await ipcRenderer.invoke(IpcChannel.getStatus)) as IpcResult<ClusterStatus>
-    if (!result.ok) throw new Error(result.error)
-    return result.value
-  },
-  onStatus(listener) {
-    // The page gets the status only; the IpcRendererEvent (with its sender) stays here.
-    const handler = (_event: IpcRendererEvent, status: ClusterStatus): void => listener(status)
-    ipcRenderer.on(IpcChannel.status, handler)
-    return () => {
-      ipcRenderer.removeListener(IpcChannel.status, handler)
-    }
+const api = createWireClient({
+  send: (message) => ipcRenderer.send(IPC_WIRE_CHANNEL, message),
+  onMessage: (handler) => {
+    // The page never sees the IpcRendererEvent (it carries the sender).
+    ipcRenderer.on(IPC_WIRE_CHANNEL, (_event: IpcRendererEvent, message: HostMessage) =>
+      handler(message)
+    )
   }
-}
+})
 
 contextBridge.exposeInMainWorld('kubedesk', api)

@@ -45,7 +45,10 @@ describe('bad command lines: one readable line with a hint, exit 2', () => {
     [['logs', 'etcd', '--verbosity', 'loud'], "--verbosity wants a level from 0 to 10, not 'loud'"],
     [['down', '--timeout', 'soon'], '--timeout must be a duration'],
     [['node', 'add'], "'kubedesk node add' needs a node NAME"],
-    [['node', 'grow', 'w1'], "the node action must be one of add, stop, start, rm (got 'grow')"],
+    [
+      ['node', 'grow', 'w1'],
+      "the node action must be one of add, stop, start, rm, fail (got 'grow')"
+    ],
     [['node', 'add', 'Worker_1'], 'the node NAME must be lowercase letters'],
     [
       ['node', 'add', 'w1', '--cpu', '0'],

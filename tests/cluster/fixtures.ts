@@ -8,6 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify as stringifyYaml } from 'yaml'
 import { REPO_ROOT, type Cluster } from '../helpers/cluster'
+import { waitUntil } from '../helpers/wait-until'
+
+export { waitUntil }
 
 /** The flags that make nodes and back-off quick enough for tests. */
 export const QUICK_FLAGS = [
@@ -48,31 +51,6 @@ export function kubedesk(cluster: Cluster, args: string[], timeoutMs = 60_000): 
       resolve({ code, stdout, stderr })
     })
   })
-}
-
-/** Polls `check` until it returns a value other than undefined; fails with `what` and the last seen. */
-export async function waitUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  intervalMs = 250
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`
-      )
-    }
-    await new Promise((r) => setTimeout(r, intervalMs))
-  }
 }
 
 /** A container status, as much of it as the tests read. */

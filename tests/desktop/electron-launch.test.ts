@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { _electron, type ElectronApplication } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
+import { DESKTOP_CALLS } from '../../src/shared/desktop-api'
 
 const root = resolve(__dirname, '..', '..')
 
@@ -53,13 +54,15 @@ describe.skipIf(skipReason !== undefined)('Electron app', () => {
     const window = await app.firstWindow()
     await window.waitForLoadState('domcontentloaded')
     expect(await window.title()).toBe('KubeDesk')
-    expect(await window.locator('h1').textContent()).toBe('KubeDesk')
+    // The shell rendered: the sidebar offers the views.
+    await window.getByTestId('nav-nodes').waitFor()
     expect(window.url()).toBe('app://kubedesk/index.html')
 
     const bridge = await window.evaluate(() => ({
       keys: Object.keys((window as unknown as { kubedesk: object }).kubedesk).sort(),
       hasRequire: typeof (globalThis as { require?: unknown }).require !== 'undefined'
     }))
-    expect(bridge).toEqual({ keys: ['getStatus', 'onStatus'], hasRequire: false })
+    // Exactly the desktop API contract: every call and `subscribe`, nothing of Electron's.
+    expect(bridge).toEqual({ keys: [...DESKTOP_CALLS, 'subscribe'].sort(), hasRequire: false })
   })
 })

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startUiServer, type UiServer } from '../../src/main/desktop/ui-server'
 import type { ClusterStatus } from '../../src/shared/status'
+import { createFakeHost } from './fake-host'
 
 const STATUS: ClusterStatus = {
   version: '0.1.0',
@@ -14,6 +15,11 @@ const STATUS: ClusterStatus = {
   startedAt: '2025-01-01T00:00:00.000Z',
   store: { backend: 'sqlite', revision: 17, compactRevision: 3, location: 'store.db' },
   components: [{ name: 'etcd', state: 'running' }]
+}
+
+/** A host whose only call is getStatus. */
+function statusHost() {
+  return createFakeHost({ getStatus: async () => STATUS }).host
 }
 
 interface Answer {
@@ -62,7 +68,7 @@ describe('UI server (browser mode)', () => {
     server = await startUiServer({
       port: 0,
       rendererDir: join(dir, 'renderer'),
-      getStatus: async () => STATUS
+      host: statusHost()
     })
     const url = new URL(server.url)
     port = Number(url.port)
@@ -185,7 +191,7 @@ describe('UI server (browser mode)', () => {
 describe('UI server failure modes', () => {
   it('answers a readable 503 page when the renderer is not built', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'kubedesk-ui-empty-'))
-    const server = await startUiServer({ rendererDir: empty, getStatus: async () => STATUS })
+    const server = await startUiServer({ rendererDir: empty, host: statusHost() })
     try {
       const answer = await get(Number(new URL(server.url).port), '/')
       expect(answer.status).toBe(503)
@@ -200,9 +206,11 @@ describe('UI server failure modes', () => {
   it('reports a status failure as a JSON error, not a crash', async () => {
     const server = await startUiServer({
       rendererDir: tmpdir(),
-      getStatus: async () => {
-        throw new Error('store is closed')
-      }
+      host: createFakeHost({
+        getStatus: async () => {
+          throw new Error('store is closed')
+        }
+      }).host
     })
     try {
       const url = new URL(server.url)
@@ -223,7 +231,7 @@ describe('UI server failure modes', () => {
     const taken = typeof address === 'object' && address ? address.port : 0
     try {
       await expect(
-        startUiServer({ port: taken, rendererDir: tmpdir(), getStatus: async () => STATUS })
+        startUiServer({ port: taken, rendererDir: tmpdir(), host: statusHost() })
       ).rejects.toThrow(new RegExp(`port ${taken}.*in use`))
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()))
@@ -232,7 +240,7 @@ describe('UI server failure modes', () => {
 
   it('finds out/renderer under the package root by default', async () => {
     // Whether or not the renderer is built, the default must resolve without throwing.
-    const server = await startUiServer({ getStatus: async () => STATUS })
+    const server = await startUiServer({ host: statusHost() })
     try {
       const answer = await get(Number(new URL(server.url).port), '/')
       expect([200, 503]).toContain(answer.status)

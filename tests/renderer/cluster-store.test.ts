@@ -3,8 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from 'vue'
 import { desktopApiKey } from '../../src/renderer/src/api/desktop-api'
 import { STALE_AFTER_MS, useClusterStore } from '../../src/renderer/src/stores/cluster'
-import type { DesktopApi } from '../../src/shared/desktop-api'
+import type { DesktopCalls } from '../../src/shared/desktop-api'
 import type { ClusterStatus } from '../../src/shared/status'
+import { createFakeDesktopApi, type FakeDesktopApi } from './fake-desktop-api'
 
 function clusterStatus(revision: number): ClusterStatus {
   return {
@@ -17,13 +18,17 @@ function clusterStatus(revision: number): ClusterStatus {
   }
 }
 
-/** Installs a fresh Pinia in an app that provides `api`, as main.ts does. */
-function storeWith(api: DesktopApi) {
+/** Installs a fresh Pinia in an app that provides a fake API, as main.ts does. */
+function storeWith(handlers: Partial<DesktopCalls>): {
+  store: ReturnType<typeof useClusterStore>
+  fake: FakeDesktopApi
+} {
+  const fake = createFakeDesktopApi(handlers)
   const app = createApp({})
   const pinia = createPinia()
-  app.use(pinia).provide(desktopApiKey, api)
+  app.use(pinia).provide(desktopApiKey, fake.api)
   setActivePinia(pinia)
-  return useClusterStore()
+  return { store: useClusterStore(), fake }
 }
 
 describe('useClusterStore', () => {
@@ -34,36 +39,31 @@ describe('useClusterStore', () => {
     vi.useRealTimers()
   })
 
-  it('loads the status through the DesktopApi and follows pushes until stopped', async () => {
-    let push: ((s: ClusterStatus) => void) | undefined
-    const unsubscribe = vi.fn()
-    const store = storeWith({
-      getStatus: async () => clusterStatus(1),
-      onStatus(listener) {
-        push = listener
-        return unsubscribe
-      }
-    })
+  it('loads the status, follows the status topic, and unsubscribes when stopped', async () => {
+    const { store, fake } = storeWith({ getStatus: async () => clusterStatus(1) })
     expect(store.connecting).toBe(true)
     store.start()
     await vi.waitFor(() => expect(store.status?.store.revision).toBe(1))
     expect(store.connecting).toBe(false)
 
-    push?.(clusterStatus(2))
+    fake.emit('status', clusterStatus(2))
     expect(store.status?.store.revision).toBe(2)
 
     store.stop()
-    expect(unsubscribe).toHaveBeenCalledOnce()
+    expect(fake.subscriptions.filter((s) => s.topic === 'status')).toHaveLength(0)
+    fake.emit('status', clusterStatus(3))
+    expect(store.status?.store.revision).toBe(2)
   })
 
   it('notices when pushes stop, reports the error, and recovers', async () => {
     let reachable = true
     let revision = 1
-    const getStatus = vi.fn(async () => {
-      if (!reachable) throw new Error('connection refused')
-      return clusterStatus(revision)
+    const { store } = storeWith({
+      getStatus: async () => {
+        if (!reachable) throw new Error('connection refused')
+        return clusterStatus(revision)
+      }
     })
-    const store = storeWith({ getStatus, onStatus: () => () => {} })
     store.start()
     await vi.waitFor(() => expect(store.status).not.toBeNull())
 
@@ -81,8 +81,27 @@ describe('useClusterStore', () => {
     store.stop()
   })
 
+  it('shows a failed subscription as the error and subscribes again once stale', async () => {
+    const { store, fake } = storeWith({
+      getStatus: async () => {
+        throw new Error('The cluster is starting (API server); try again in a moment')
+      }
+    })
+    store.start()
+    fake.fail('status', 'host went away')
+    expect(store.error).toBe('host went away')
+    expect(fake.subscriptions.filter((s) => s.topic === 'status')).toHaveLength(0)
+
+    await vi.advanceTimersByTimeAsync(STALE_AFTER_MS + 1000)
+    expect(fake.subscriptions.filter((s) => s.topic === 'status')).toHaveLength(1)
+    fake.emit('status', clusterStatus(9))
+    expect(store.error).toBeNull()
+    expect(store.status?.store.revision).toBe(9)
+    store.stop()
+  })
+
   it('counts uptime up between pushes', async () => {
-    const store = storeWith({ getStatus: async () => clusterStatus(1), onStatus: () => () => {} })
+    const { store } = storeWith({ getStatus: async () => clusterStatus(1) })
     store.start()
     await vi.waitFor(() => expect(store.status).not.toBeNull())
     await vi.advanceTimersByTimeAsync(5000)

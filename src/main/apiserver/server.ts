@@ -12,8 +12,10 @@ import { healthFailures, type HealthCheck } from './http/health'
 import { createRequestHandler, type AccessLogEntry, type OpenApiServer } from './http/handler'
 import { upgradeResponse } from './http/upgrade'
 import { openApiV2Serialized, openApiV3Paths, openApiV3Serialized } from './openapi'
-import { RESOURCES } from './registry'
+import type { Readable } from 'node:stream'
+import { findResourceByKind, RESOURCES } from './registry'
 import type { KubeletClientConfig, RestContext } from './rest/context'
+import { openPodLog, type PodLogOptions } from './rest/pod-log'
 import { ObjectStorage } from './storage/object-storage'
 import type { ResourceInfo } from './types'
 import type { AdmissionOptions } from './admission'
@@ -81,6 +83,11 @@ export interface ApiServer {
   readyzFailures(): Promise<string | undefined>
   /** Serves these pods' logs from the control plane itself (its mirror pods). */
   setLocalPodLogs(source: RestContext['localPodLogs']): void
+  /**
+   * A pod's log as GET pods/NAME/log streams it (`follow` keeps it open), without HTTPS: for
+   * in-process readers (the desktop UI). Rejects with the ApiError the request would get.
+   */
+  podLog(namespace: string, name: string, opts: PodLogOptions): Promise<Readable>
 }
 
 /** kube-apiserver's own checks, by their Kubernetes names. */
@@ -224,6 +231,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     readyzFailures: () => healthFailures(healthChecks, 'readyz'),
     setLocalPodLogs: (source) => {
       ctx.localPodLogs = source
+    },
+    podLog: (namespace, name, opts) => {
+      const entry = findResourceByKind('v1', 'Pod')!
+      return openPodLog(ctx, { entry, namespace, name, user: APISERVER_USER }, opts)
     },
     close() {
       closed ??= Promise.all(

@@ -151,13 +151,14 @@ Lines are in the klog format:
 `
 
 /** `kubedesk node --help`. */
-export const NODE_HELP = `Manage worker nodes: add, stop, start or remove one by name.
+export const NODE_HELP = `Manage worker nodes: add, stop, start, remove or fail one by name.
 
 Usage:
   kubedesk node add NAME [flags]
   kubedesk node stop NAME [flags]
   kubedesk node start NAME [flags]
   kubedesk node rm NAME [flags]
+  kubedesk node fail NAME [flags]
 
 NAME is a Kubernetes node name: lowercase letters, digits and '-' (e.g. kubedesk-worker3).
 
@@ -168,7 +169,9 @@ ${DATA_DIR_FLAG}
   -h, --help        show this help
 
 stop also stops the containers of the node's pods; start brings the node back and its kubelet
-restarts them; rm deletes the node, its containers and its Node object.
+restarts them; rm deletes the node, its containers and its Node object; fail crashes the node
+(its kubelet and its pods' containers are killed at once, so it goes NotReady after the grace
+period) and start brings it back.
 `
 
 /** `kubedesk component --help`. */

@@ -1,5 +1,5 @@
 /**
- * `kubedesk node add|stop|start|rm NAME`: worker node management on a running instance,
+ * `kubedesk node add|stop|start|rm|fail NAME`: worker node management on a running instance,
  * through its control socket. `add` takes the node's size (`--cpu 2 --memory 4Gi`), so nodes can
  * differ as real ones do.
  */
@@ -15,7 +15,7 @@ import { notRunning } from './status'
 const COMMAND = 'kubedesk node'
 
 /** The node actions, as typed on the command line. */
-export const NODE_ACTIONS = ['add', 'stop', 'start', 'rm'] as const
+export const NODE_ACTIONS = ['add', 'stop', 'start', 'rm', 'fail'] as const
 
 /** One node action. */
 export type NodeAction = (typeof NODE_ACTIONS)[number]

@@ -3,6 +3,8 @@
  * `kubedesk down`, then stops it in order and exits 0.
  */
 import { ControlPlane, type ControlPlaneOptions, type NodeProviderName } from '../control-plane'
+import type { BrowserMode } from '../desktop/browser-mode'
+import { StartupTracker } from '../desktop/startup-tracker'
 import { dataDirPaths, resolveDataDir } from '../data-dir'
 import type { StoreBackend } from '../store/types'
 import { KUBEDESK_VERSION } from '../version'
@@ -170,11 +172,21 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
 
   let requestStop: (reason: string) => void = () => undefined
   const stopRequested = new Promise<string>((resolve) => (requestStop = resolve))
-  const controlPlane = new ControlPlane({
+  // With --ui the page shows start-up step by step (startup-tracker.ts).
+  const tracker = request.ui
+    ? new StartupTracker({
+        nodes: request.controlPlane.nodes,
+        dataDir,
+        apiClient: () => controlPlane.apiClient
+      })
+    : undefined
+  const controlPlane: ControlPlane = new ControlPlane({
     ...request.controlPlane,
     env: io.env,
-    onProgress: ({ component, message, warning }) =>
-      err(`${warning ? '!' : '✓'} ${component}: ${message}`),
+    onProgress: (event) => {
+      err(`${event.warning ? '!' : '✓'} ${event.component}: ${event.message}`)
+      tracker?.onProgress(event)
+    },
     onShutdownRequested: () => requestStop("'kubedesk down'")
   })
 
@@ -186,27 +198,24 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
     err(`kubedesk: ${signal} again — exiting without a clean stop`)
     process.exit(130)
   })
+  let ui: BrowserMode | undefined
   try {
     err(`Starting KubeDesk ${KUBEDESK_VERSION} in ${dataDir} (pid ${process.pid})`)
-    await controlPlane.start()
-
-    let closeUi: (() => Promise<void>) | undefined
-    if (request.ui) {
-      try {
-        const { startUiServer } = await import('../desktop/ui-server')
-        const ui = await startUiServer({
-          port: request.uiPort,
-          getStatus: () => controlPlane.status()
-        })
-        closeUi = ui.close
-        controlPlane.setUiUrl(ui.url)
-        await write(io.stdout, `\n  KubeDesk UI: ${ui.url}\n\n`)
-        err('✓ ui: serving on 127.0.0.1 (open the URL above; it carries the access token)')
-      } catch (uiErr) {
-        await controlPlane.stop()
-        throw uiErr
-      }
+    if (tracker) {
+      // Before the control plane: the page shows its start-up as it happens.
+      const { startBrowserMode } = await import('../desktop/browser-mode')
+      ui = await startBrowserMode({ controlPlane, startup: tracker, dataDir, port: request.uiPort })
+      await write(io.stdout, `\n  KubeDesk UI: ${ui.url}\n\n`)
+      err('✓ ui: serving on 127.0.0.1 (open the URL above; it carries the access token)')
     }
+    try {
+      await controlPlane.start()
+    } catch (startErr) {
+      tracker?.markFailed(startErr)
+      throw startErr
+    }
+    tracker?.markRunning()
+    if (ui) controlPlane.setUiUrl(ui.url)
 
     err(`Try it: kubectl --kubeconfig ${dataDirPaths(dataDir).kubeconfig} get namespaces`)
     err(
@@ -215,8 +224,10 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
     )
     const reason = await stopRequested
     err(`Stopping KubeDesk (${reason})…`)
-    await closeUi?.().catch(() => undefined)
-    if (closeUi) err('✓ ui: stopped')
+    if (ui) {
+      await ui.close().catch(() => undefined)
+      err('✓ ui: stopped')
+    }
     await controlPlane.stop()
     err(
       '✓ stopped: API server closed, store closed, control socket removed, ' +
@@ -225,6 +236,7 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
     return 0
   } finally {
     disposeSignals()
+    await ui?.close().catch(() => undefined)
     // A failed start has already undone itself; this is a no-op then.
     await controlPlane.stop().catch(() => undefined)
   }

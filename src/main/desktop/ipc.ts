@@ -1,64 +1,69 @@
 /**
- * The main-process side of the desktop API over IPC: answers `getStatus` and pushes status
- * events to the window. Every call's sender is checked to be our own renderer.
+ * The main-process side of the desktop API over Electron IPC: one channel each way
+ * (`kubedesk:wire`), one wire connection (serve-host.ts) per webContents. Every message's sender
+ * frame must be our renderer; a connection's subscriptions end when its page reloads or
+ * navigates, and when its webContents is destroyed.
  */
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
-import { IpcChannel, STATUS_PUSH_INTERVAL_MS, type IpcResult } from '../../shared/desktop-api'
-import type { ClusterStatus } from '../../shared/status'
+import { ipcMain, type IpcMainEvent, type WebContents } from 'electron'
+import type { DesktopHostApi } from '../../shared/desktop-api'
+import { IPC_WIRE_CHANNEL } from '../../shared/desktop-wire'
 import { isTrustedRendererUrl } from './security'
+import { serveHost, type HostConnection } from './serve-host'
 
-/** What the IPC handlers need from the host. */
-export interface IpcHandlerOptions {
-  /** Rejects with a readable error while the control plane is not running. */
-  getStatus: () => Promise<ClusterStatus>
+/** What the IPC transport serves. */
+export interface IpcHostOptions {
+  host: DesktopHostApi
   /** The electron-vite dev server's URL in `electron-vite dev`, whose pages are also ours. */
   devServerUrl?: string
+  /** Told about refused senders and malformed messages (default: console.warn). */
+  warn?: (message: string) => void
 }
 
-/** Registers the desktop API's IPC handlers; returns a function that removes them. */
-export function registerIpcHandlers(opts: IpcHandlerOptions): () => void {
-  ipcMain.handle(
-    IpcChannel.getStatus,
-    async (event: IpcMainInvokeEvent): Promise<IpcResult<ClusterStatus>> => {
-      const sender = event.senderFrame?.url ?? ''
-      if (!isTrustedRendererUrl(sender, opts.devServerUrl)) {
-        return { ok: false, error: `IPC refused: sender ${sender || '(unknown)'} is not KubeDesk` }
-      }
-      try {
-        return { ok: true, value: await opts.getStatus() }
-      } catch (err) {
-        return { ok: false, error: err instanceof Error ? err.message : String(err) }
-      }
-    }
-  )
-  return () => ipcMain.removeHandler(IpcChannel.getStatus)
-}
+/** Serves `host` to our renderers over IPC; answers the function that stops serving. */
+export function registerIpcHost(opts: IpcHostOptions): () => void {
+  const warn = opts.warn ?? ((message: string) => console.warn(message))
+  const connections = new Map<number, HostConnection>()
 
-/**
- * Pushes the status to `window` every 2 s until the returned function is called or the window
- * closes. A slow `getStatus` never overlaps the next tick; failures are skipped (the renderer
- * notices the silence and asks `getStatus`, which reports the error).
- */
-export function startStatusPush(
-  window: BrowserWindow,
-  getStatus: () => Promise<ClusterStatus>,
-  intervalMs: number = STATUS_PUSH_INTERVAL_MS
-): () => void {
-  let inFlight = false
-  const tick = async (): Promise<void> => {
-    if (inFlight || window.isDestroyed()) return
-    inFlight = true
-    try {
-      const status = await getStatus()
-      if (!window.isDestroyed()) window.webContents.send(IpcChannel.status, status)
-    } catch {
-      // Reported through getStatus; pushing errors would widen the contract for no gain.
-    } finally {
-      inFlight = false
+  const connectionOf = (contents: WebContents): HostConnection => {
+    let connection = connections.get(contents.id)
+    if (connection) return connection
+    const created = serveHost(
+      opts.host,
+      (message) => {
+        if (!contents.isDestroyed()) contents.send(IPC_WIRE_CHANNEL, message)
+      },
+      { onBadMessage: (error) => warn(`desktop API (IPC): ${error}`) }
+    )
+    connection = created
+    connections.set(contents.id, created)
+    const end = (): void => {
+      if (connections.get(contents.id) !== created) return
+      connections.delete(contents.id)
+      created.close()
+      contents.off('did-start-navigation', onNavigation)
     }
+    // A reload or navigation starts a new page whose preload knows nothing of these.
+    const onNavigation = (details: { isMainFrame: boolean; isSameDocument: boolean }): void => {
+      if (details.isMainFrame && !details.isSameDocument) end()
+    }
+    contents.on('did-start-navigation', onNavigation)
+    contents.once('destroyed', end)
+    return created
   }
-  const timer = setInterval(() => void tick(), intervalMs)
-  const stop = (): void => clearInterval(timer)
-  window.once('closed', stop)
-  return stop
+
+  const onMessage = (event: IpcMainEvent, message: unknown): void => {
+    const sender = event.senderFrame?.url ?? ''
+    if (!isTrustedRendererUrl(sender, opts.devServerUrl)) {
+      warn(`desktop API (IPC): refused a message from ${sender || '(unknown frame)'}`)
+      return
+    }
+    connectionOf(event.sender).receive(message)
+  }
+
+  ipcMain.on(IPC_WIRE_CHANNEL, onMessage)
+  return () => {
+    ipcMain.off(IPC_WIRE_CHANNEL, onMessage)
+    for (const connection of connections.values()) connection.close()
+    connections.clear()
+  }
 }

@@ -1,26 +1,38 @@
 /**
- * Browser mode's UI server (`kubedesk up --ui`): serves the built renderer and the desktop API
- * over HTTP on 127.0.0.1, guarded by a per-run token, a Host check and a strict CSP.
+ * Browser mode's UI server (`kubedesk up --ui`): serves the built renderer on 127.0.0.1 and the
+ * desktop API over a WebSocket (`/api/socket`, ui-socket.ts), guarded by a per-run token, a Host
+ * check and a strict CSP. `GET /api/status` stays for scripts.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import type { HttpApiError } from '../../shared/desktop-api'
-import { HttpApiPath } from '../../shared/desktop-api'
+import type { DesktopHostApi } from '../../shared/desktop-api'
+import { errorMessage } from '../../shared/desktop-wire'
 import type { ClusterStatus } from '../../shared/status'
 import { defaultRendererDir } from '../package-root'
 import { CONTENT_SECURITY_POLICY, isAllowedHost, tokensEqual } from './security'
 import { contentTypeFor, resolveStaticPath } from './static-files'
+import { createUiSocket } from './ui-socket'
 
-/** What `startUiServer` needs: where to listen, what to serve, and where status comes from. */
+/** `GET` this with the token for the status as JSON (scripts; the page uses the socket). */
+export const STATUS_API_PATH = '/api/status'
+
+/** The body of every API error answer. */
+interface HttpApiError {
+  error: string
+  status: number
+}
+
+/** What `startUiServer` needs: where to listen, what to serve, and the desktop API it serves. */
 export interface UiServerOptions {
   /** 0 or undefined: any free port. */
   port?: number
   /** The built renderer; defaults to `out/renderer` under the package root. */
   rendererDir?: string
-  getStatus: () => Promise<ClusterStatus>
+  /** The desktop API; calls needing the cluster reject with "starting" until it is up. */
+  host: DesktopHostApi
 }
 
 /** A running UI server. `url` carries the access token: print it, do not log it elsewhere. */
@@ -42,16 +54,26 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   // The port is known only after listen(); the handler reads it through this holder.
   const bound = { port: 0 }
   const server = createServer((req, res) => {
-    handle(req, res, { token, rendererDir, port: bound.port, getStatus: opts.getStatus }).catch(
+    handle(req, res, { token, rendererDir, port: bound.port, host: opts.host }).catch(
       (err: unknown) => sendInternalError(res, err)
     )
   })
+  const socket = createUiSocket({
+    host: opts.host,
+    port: () => bound.port,
+    isAuthorized: (req) => isAuthorized(req, { token, port: bound.port }),
+    hasBearer: (req) => bearerOf(req) !== undefined
+  })
+  server.on('upgrade', (req, raw, head) => socket.handleUpgrade(req, raw, head))
   bound.port = await listen(server, opts.port ?? 0)
   let closing: Promise<void> | undefined
   return {
     url: `http://${LOOPBACK}:${bound.port}/?token=${token}`,
     // Idempotent: the CLI may close on both a signal and a normal shutdown.
-    close: () => (closing ??= closeServer(server))
+    close: () => {
+      socket.close()
+      return (closing ??= closeServer(server))
+    }
   }
 }
 
@@ -59,7 +81,7 @@ interface Context {
   token: string
   rendererDir: string
   port: number
-  getStatus: () => Promise<ClusterStatus>
+  host: DesktopHostApi
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
@@ -101,14 +123,14 @@ async function handleApi(
       )
     )
   }
-  if (path !== HttpApiPath.status) {
+  if (path !== STATUS_API_PATH) {
     return sendJson(res, 404, apiError(404, `No such API: ${path}`))
   }
   let status: ClusterStatus
   try {
-    status = await ctx.getStatus()
+    status = await ctx.host.getStatus()
   } catch (err) {
-    return sendJson(res, 500, apiError(500, `Cannot read the cluster status: ${messageOf(err)}`))
+    return sendJson(res, 500, apiError(500, `Cannot read the cluster status: ${errorMessage(err)}`))
   }
   sendJson(res, 200, status)
 }
@@ -175,12 +197,15 @@ async function handleStatic(
 }
 
 /** A request may use the API with the session cookie (the browser) or a Bearer token (scripts). */
-function isAuthorized(req: IncomingMessage, ctx: Context): boolean {
-  const auth = req.headers.authorization
-  if (auth?.startsWith('Bearer ') && tokensEqual(auth.slice('Bearer '.length).trim(), ctx.token)) {
-    return true
-  }
+function isAuthorized(req: IncomingMessage, ctx: Pick<Context, 'token' | 'port'>): boolean {
+  if (tokensEqual(bearerOf(req), ctx.token)) return true
   return tokensEqual(readCookie(req.headers.cookie, cookieName(ctx.port)), ctx.token)
+}
+
+/** The token of an `Authorization: Bearer` header, if there is one. */
+function bearerOf(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization
+  return auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined
 }
 
 /** Cookies are shared across ports of one host, so each server names its own. */
@@ -235,7 +260,7 @@ function sendInternalError(res: ServerResponse, err: unknown): void {
     res.destroy()
     return
   }
-  sendText(res, 500, `Internal error: ${messageOf(err)}`)
+  sendText(res, 500, `Internal error: ${errorMessage(err)}`)
 }
 
 /** A self-contained HTML page for errors; no scripts, styles inline (allowed by the CSP). */
@@ -249,10 +274,6 @@ function page(title: string, message: string): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
 
 function listen(server: Server, port: number): Promise<number> {

@@ -1,5 +1,5 @@
 /**
- * The control plane's side of nodes: turns `--nodes N` and `kubedesk node add|stop|start|rm`
+ * The control plane's side of nodes: turns `--nodes N` and `kubedesk node add|stop|start|rm|fail`
  * into provider calls, writes each kubelet's configuration (API server address, the node's
  * token, its serving certificate, its size), and keeps the `kubedesk-control-plane` Node that
  * stands for the machine hosting the control plane (tainted NoSchedule, as kubeadm does).
@@ -167,6 +167,16 @@ export class NodeManager {
           await this.o.provider.start(r.name, this.launch)
           this.o.log.info('started node', { node: r.name })
           return { message: `node/${r.name} started` }
+        case 'fail':
+          this.mustExist(r.name, node)
+          if (node!.state === 'stopped') return { message: `node/${r.name} is already stopped` }
+          await this.o.provider.fail(r.name)
+          this.o.log.warn('failed node (simulated crash)', { node: r.name })
+          return {
+            message:
+              `node/${r.name} failed (simulated crash): its kubelet and its pods' containers ` +
+              `were killed; it goes NotReady once its lease expires`
+          }
         case 'rm':
           this.mustExist(r.name, node)
           await this.o.provider.remove(r.name)
@@ -285,7 +295,8 @@ const VERBS: Record<NodeActionRequest['action'], string> = {
   add: 'added',
   stop: 'stopped',
   start: 'started',
-  rm: 'removed'
+  rm: 'removed',
+  fail: 'failed'
 }
 
 function describe(node: ProviderNode): string {

@@ -69,6 +69,12 @@ export interface NodeProvider {
   stop(name: string): Promise<void>
   /** Starts a stopped node again; its kubelet re-adopts or restarts its pods. */
   start(name: string, launch: KubeletLaunch): Promise<void>
+  /**
+   * Crashes the node: its kubelet and its pods' containers are killed at once (SIGKILL), with
+   * no status update, so the Node goes NotReady only when its Lease expires. `start` brings it
+   * back.
+   */
+  fail(name: string): Promise<void>
   /** Stops and deletes the node and its pods' containers. */
   remove(name: string): Promise<void>
   /**

@@ -236,6 +236,38 @@ export class MetricsHistory {
     }
   }
 
+  /**
+   * Every node's CPU and memory series, by name: `series` for each node, trimming once (a
+   * thousand nodes would otherwise trim every series two thousand times).
+   */
+  allNodeSeries(): { name: string; cpu: SeriesPoint[]; memory: SeriesPoint[] }[] {
+    this.trimPoints()
+    const from = Math.max(this.now() - this.windowMs, this.started)
+    return [...this.nodeSeries.keys()].sort().map((name) => {
+      const s = this.nodeSeries.get(name)!
+      return {
+        name,
+        cpu: s.cpu.filter((p) => p.time >= from),
+        memory: s.memory.filter((p) => p.time >= from)
+      }
+    })
+  }
+
+  /**
+   * The newest CPU and memory points of one node or pod within the window, or undefined: O(1),
+   * for "usage now" displays that ask about every node often (`series` copies and trims).
+   */
+  latest(
+    q: { kind: 'node'; name: string } | { kind: 'pod'; namespace: string; name: string }
+  ): { cpu: SeriesPoint; memory: SeriesPoint } | undefined {
+    const key = q.kind === 'node' ? q.name : `${q.namespace}/${q.name}`
+    const s = (q.kind === 'node' ? this.nodeSeries : this.podSeries).get(key)
+    const cpu = s?.cpu[s.cpu.length - 1]
+    const memory = s?.memory[s.memory.length - 1]
+    if (!cpu || !memory || cpu.time < this.now() - this.windowMs) return undefined
+    return { cpu, memory }
+  }
+
   private push(
     into: Map<string, PointSeries>,
     key: string,

@@ -152,6 +152,25 @@ export async function servePodLog(
   res: ServerResponse
 ): Promise<void> {
   const opts = podLogOptions(q)
+  const aborted = new AbortController()
+  res.on('close', () => aborted.abort())
+  const log = await openPodLog(ctx, target, opts, aborted.signal)
+  // The client hung up while the log was being opened: nobody to stream to.
+  if (aborted.signal.aborted) return void log.destroy()
+  await streamText(log, res)
+}
+
+/**
+ * The log stream of `target` (a pod) with checked `opts`, from the control plane (mirror pods)
+ * or the pod's kubelet; rejects with the ApiError kube-apiserver would answer. Destroying the
+ * stream ends a follow. In-process callers (the desktop UI) use this instead of HTTPS.
+ */
+export async function openPodLog(
+  ctx: RestContext,
+  target: Target,
+  opts: PodLogOptions,
+  signal?: AbortSignal
+): Promise<Readable> {
   const podName = target.name ?? ''
   const pod = await ctx.storage.get(target.entry, target.namespace, podName)
   const container = logContainerOf(pod, opts.container)
@@ -160,7 +179,7 @@ export async function servePodLog(
     throw badRequest(`pod "${podName}" is not scheduled to a node yet, so it has no logs`)
   }
   const local = ctx.localPodLogs?.(pod, container, opts)
-  if (local) return streamText(local, res)
+  if (local) return local
   const nodeEntry = findResourceByKind('v1', 'Node')
   const node = nodeEntry
     ? await ctx.storage.get(nodeEntry, undefined, nodeName).catch(() => undefined)
@@ -203,7 +222,7 @@ export async function servePodLog(
       reject(unavailable(nodeName, podName, `${url.host}: ${err.message}`))
     })
     // The client gave up before the kubelet answered.
-    res.on('close', () => req.destroy())
+    signal?.addEventListener('abort', () => req.destroy())
     req.end()
   })
 
@@ -213,7 +232,7 @@ export async function servePodLog(
     for await (const chunk of upstream) chunks.push(chunk as Buffer)
     throw kubeletError(status, Buffer.concat(chunks).toString('utf8'), nodeName)
   }
-  await streamText(upstream, res)
+  return upstream
 }
 
 /** Streams a log (the kubelet's answer, or one the API server has) until it ends or the client hangs up. */

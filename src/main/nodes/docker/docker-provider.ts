@@ -343,6 +343,33 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
     log.info('node stopped', { node: name, podContainers: pods.length })
   }
 
+  /** A crash: SIGKILL to the node container, then to its running pod containers. */
+  async function fail(name: string): Promise<void> {
+    const node = await inspectNode(name)
+    if (!node) throw new NodeProviderError(`no node ${name}`)
+    const kill = (id: string): Promise<void> =>
+      docker
+        .getContainer(id)
+        .kill({ signal: 'SIGKILL' })
+        .catch((err: unknown) => {
+          // 409: not running (any more); 404: gone.
+          const code = (err as { statusCode?: number } | undefined)?.statusCode
+          if (code !== 409 && !isNotFound(err)) throw err
+        })
+    await call(`cannot kill node ${name}`, () => kill(node.Id))
+    const pods = (await podContainers(name)).filter(
+      (c) => c.State === 'running' || c.State === 'paused'
+    )
+    await Promise.all(
+      pods.map((c) =>
+        kill(c.Id).catch((err: unknown) =>
+          log.warn('cannot kill pod container', { node: name, container: c.Id, err })
+        )
+      )
+    )
+    log.warn('node failed (simulated crash)', { node: name, podContainers: pods.length })
+  }
+
   async function start(name: string, launch: KubeletLaunch): Promise<void> {
     await ready()
     const node = await inspectNode(name)
@@ -415,6 +442,7 @@ export function createDockerProvider(opts: DockerProviderOptions): DockerNodePro
     create: (name, size, launch) => lock(name, () => create(name, size, launch)),
     stop: (name) => lock(name, () => stop(name)),
     start: (name, launch) => lock(name, () => start(name, launch)),
+    fail: (name) => lock(name, () => fail(name)),
     remove: (name) => lock(name, () => remove(name)),
     detach: async () => {
       kubeletLogs.close()

@@ -174,6 +174,23 @@ export function createProcessProvider(opts: ProcessProviderOptions): NodeProvide
     log.info('kubelet stopped', { node: node.name })
   }
 
+  /**
+   * A crash: SIGKILL to the kubelet's group and to each of its pods' process groups (they run
+   * in their own groups, recorded by the process runtime under `<state>/containers`), with no
+   * restart; the records stay, so the next kubelet sees its containers as lost.
+   */
+  async function crash(node: ProcessNode): Promise<void> {
+    node.wanted = false
+    clearTimeout(node.restartTimer)
+    node.restartTimer = undefined
+    const child = node.child
+    if (child?.pid) signalGroup(child.pid, 'SIGKILL', false)
+    const pods = podProcessGroups(join(nodeStateDir(dataDir, node.name), 'containers'))
+    for (const pid of pods) signalGroup(pid, 'SIGKILL', false)
+    await node.exited
+    log.warn('kubelet failed (simulated crash)', { node: node.name, podProcesses: pods.length })
+  }
+
   function toProviderNode(node: ProcessNode): ProviderNode {
     return {
       name: node.name,
@@ -258,6 +275,12 @@ export function createProcessProvider(opts: ProcessProviderOptions): NodeProvide
         if (node.wanted) return
         await launchNode(node, launch)
       }),
+    fail: (name) =>
+      lock(name, async () => {
+        const node = nodes.get(name)
+        if (!node) throw new NodeProviderError(`no node ${name}`)
+        await crash(node)
+      }),
     remove: (name) =>
       lock(name, async () => {
         const node = nodes.get(name)
@@ -270,6 +293,26 @@ export function createProcessProvider(opts: ProcessProviderOptions): NodeProvide
       await Promise.all([...nodes.values()].map((node) => lock(node.name, () => halt(node))))
     }
   }
+}
+
+/** The process groups of the running containers the process runtime recorded in `dir`. */
+function podProcessGroups(dir: string): number[] {
+  let files: string[]
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'))
+  } catch {
+    return []
+  }
+  const pids: number[] = []
+  for (const file of files) {
+    try {
+      const record = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { pid?: number }
+      if (typeof record.pid === 'number' && record.pid > 1) pids.push(record.pid)
+    } catch {
+      // Half written or not a record: nothing to kill.
+    }
+  }
+  return pids
 }
 
 /** Signals a kubelet's process group (falling back to the process); gone already is fine. */

@@ -67,6 +67,18 @@ export function createSimulatedProvider(opts: SimulatedProviderOptions): NodePro
     log.info('simulated kubelet started', { node: node.name })
   }
 
+  /**
+   * A crash: the kubelet's loops end at once (no heartbeat, no status update) and its fake
+   * runtime goes with it, so a later start runs the pods' containers anew.
+   */
+  async function crash(node: SimulatedNode): Promise<void> {
+    const kubelet = node.kubelet
+    node.kubelet = undefined
+    if (!kubelet) return
+    await kubelet.stop().catch(() => undefined)
+    log.warn('simulated kubelet failed (simulated crash)', { node: node.name })
+  }
+
   async function halt(node: SimulatedNode): Promise<void> {
     const kubelet = node.kubelet
     node.kubelet = undefined
@@ -109,6 +121,12 @@ export function createSimulatedProvider(opts: SimulatedProviderOptions): NodePro
         const node = nodes.get(name)
         if (!node) throw new NodeProviderError(`no node ${name}`, 'create it first')
         if (!node.kubelet) await run(node, launch)
+      }),
+    fail: (name) =>
+      lock(name, async () => {
+        const node = nodes.get(name)
+        if (!node) throw new NodeProviderError(`no node ${name}`)
+        await crash(node)
       }),
     remove: (name) =>
       lock(name, async () => {
