@@ -77,13 +77,26 @@ function reply(message: WatchChildReply): void {
   process.send?.(message)
 }
 
+const NEWLINE = 0x0a
+
+/** The decimal number at `at` in `buf`; -1 when there is no digit. */
+function digitsAt(buf: Buffer, at: number): number {
+  let n = -1
+  for (let i = at; i < buf.length && i < at + 12; i++) {
+    const d = buf[i] - 0x30
+    if (d < 0 || d > 9) break
+    n = (n < 0 ? 0 : n * 10) + d
+  }
+  return n
+}
+
 function openStream(
   target: ApiTarget,
   path: string,
   events: number,
   prefix: string
 ): Promise<Stream> {
-  const marker = `"name":"${prefix}`
+  const marker = Buffer.from(`"name":"${prefix}`)
   return new Promise((resolve, reject) => {
     const stream: Stream = {
       req: undefined as unknown as ClientRequest,
@@ -105,16 +118,17 @@ function openStream(
           res.resume()
           return
         }
-        let rest = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
+        // Bytes, not text: no UTF-8 decoding or string building for the ~1 GB/s 500 streams carry.
+        let rest: Buffer | undefined
+        res.on('data', (chunk: Buffer) => {
           const at = nowMs()
-          const text = rest + chunk
+          const buf = rest ? Buffer.concat([rest, chunk]) : chunk
           let from = 0
-          for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-            const i = text.indexOf(marker, from)
-            if (i >= 0 && i < nl) {
-              const index = parseInt(text.slice(i + marker.length, i + marker.length + 12), 10)
+          let next = buf.indexOf(marker, 0)
+          for (let nl = buf.indexOf(NEWLINE, 0); nl >= 0; nl = buf.indexOf(NEWLINE, from)) {
+            if (next >= 0 && next < from) next = buf.indexOf(marker, from)
+            if (next >= 0 && next < nl) {
+              const index = digitsAt(buf, next + marker.length)
               if (index >= 0 && index < events && Number.isNaN(stream.seen[index])) {
                 stream.seen[index] = at
                 stream.count++
@@ -122,7 +136,7 @@ function openStream(
             }
             from = nl + 1
           }
-          rest = text.slice(from)
+          rest = from < buf.length ? buf.subarray(from) : undefined
         })
         res.on('end', () => (stream.ended = true))
         res.on('error', () => (stream.ended = true))

@@ -41,6 +41,19 @@ describe('the node cache the plugins read', () => {
     expect(updated.workloadCounts.get('owner:rs-1')).toBe(1)
   })
 
+  it('keeps free pod slots and the node fields Filter reads', () => {
+    const info = newNodeInfo(makeNode('a', { pods: '2', unschedulable: true }))
+    expect([info.free.pods, info.unschedulable, info.taints]).toEqual([2, true, []])
+    addPod(info, newPodInfo(replica('w-0', 'a')))
+    addPod(info, newPodInfo(replica('w-0', 'a')))
+    expect(info.free.pods).toBe(1)
+    removePod(info, 'default/w-0')
+    expect(info.free.pods).toBe(2)
+    const taint = { key: 'dedicated', value: 'db', effect: 'NoSchedule' }
+    const tainted = replaceNode(info, makeNode('a', { taints: [taint] }))
+    expect([tainted.unschedulable, tainted.taints]).toEqual([false, [taint]])
+  })
+
   it('a replica goes to the node with fewer replicas, and back once one is removed', () => {
     const a = newNodeInfo(makeNode('a'))
     const b = newNodeInfo(makeNode('b'))

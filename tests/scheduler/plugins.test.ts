@@ -107,6 +107,21 @@ describe('filter plugins: the reasons a user reads', () => {
       reasons: [ERR_REASON_POD]
     },
     {
+      // Present but empty: Filter still runs (no PreFilter skip), and an empty list matches nothing.
+      name: 'required affinity without terms',
+      pod: makePod('p', {
+        spec: {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] }
+            }
+          }
+        }
+      }),
+      node: makeNode('n'),
+      reasons: [ERR_REASON_POD]
+    },
+    {
       name: 'required affinity Gt',
       pod: makePod('p', {
         spec: {

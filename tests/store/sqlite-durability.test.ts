@@ -47,11 +47,11 @@ async function outcome(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('sqlite store', () => {
-  it('creates its directory and runs with a write-ahead log and a full sync per commit', async () => {
+  it('creates its directory and runs with a write-ahead log fsynced before each acknowledgement', async () => {
     const dir = join(tempDir(), 'nested', 'data')
     const store = await openIn(dir)
     expect(store.file).toBe(join(dir, 'store.db'))
-    expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 'full' })
+    expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 'fsync-before-ack' })
   })
 
   it('judges writes of one batch in order, each failing only itself', async () => {

@@ -2,15 +2,21 @@
  * The `sqlite` backend, the embedded default: kine's model on better-sqlite3. One append-only log
  * table whose AUTOINCREMENT id is the revision; a unique (name, prev_revision) index makes
  * compare-and-swap safe; deletes write tombstones; compaction drops superseded rows below a
- * recorded compaction point. Writes are group-committed (sqlite/group-commit.ts) in WAL mode with
- * a full sync, so an acknowledged write survives a crash or power cut.
+ * recorded compaction point. Writes are group-committed (sqlite/group-commit.ts) in WAL mode, and
+ * a write is acknowledged only once the log holding it was fsynced, so an acknowledged write
+ * survives a crash or power cut.
  *
- * better-sqlite3 is synchronous: a commit and the publication of its events to watchers happen in
- * one block, and a new watch reads its replay and subscribes in one block, so no write can fall
- * between a watch's history and its live stream. WAL checkpoints, which SQLite would otherwise
- * run inside a commit every few megabytes (copying the log into the file and fsyncing it), run in
- * a worker thread (sqlite/checkpointer.ts). Reads at the latest revision are served from an
- * in-memory copy of the live keys (sqlite/latest-cache.ts).
+ * The fsync runs off the event loop (sqlite/wal-sync.ts): a batch's transaction commits to the log
+ * at once, and its rows stay invisible — every read is bounded by `rev` — until the fsync that
+ * covers it completes; then, in one block and in commit order, the revision advances, the cache
+ * of live keys takes the changes, watchers get the events and the writers their answers. Batches
+ * committed while an fsync runs share the next one. A new watch reads its replay and subscribes
+ * in one block, so no write can fall between a watch's history and its live stream.
+ *
+ * WAL checkpoints, which SQLite would otherwise run inside a commit every few megabytes (copying
+ * the log into the file and fsyncing it), run in a worker thread (sqlite/checkpointer.ts). Reads
+ * at the latest revision are served from an in-memory copy of the live keys
+ * (sqlite/latest-cache.ts).
  */
 
 import type Database from 'better-sqlite3'
@@ -27,6 +33,7 @@ import {
 } from './errors'
 import { finishRange, planRange, resolveReadRevision } from './range-plan'
 import { Checkpointer } from './sqlite/checkpointer'
+import { WalSync } from './sqlite/wal-sync'
 
 /** What `PRAGMA wal_checkpoint` answers: busy flag, frames in the log, frames checkpointed. */
 interface CheckpointResult {
@@ -92,6 +99,8 @@ export class SqliteStore implements Store {
   private readonly writes: GroupCommit<WriteRequest, WriteResult>
   private readonly applyBatch: (batch: WriteRequest[]) => Applied[]
   private readonly sweeper: TtlSweeper
+  /** Makes committed batches durable (fsync of the log) off the event loop, in commit order. */
+  private readonly walSync: WalSync
   /** Runs WAL checkpoints in a worker thread; undefined: SQLite checkpoints inside commits. */
   private readonly checkpointer?: Checkpointer
   /** The live keys at `rev`, for reads at the latest revision; built on first use. */
@@ -115,6 +124,9 @@ export class SqliteStore implements Store {
     this.compacted = readCompactRevision(db)
     this.applyBatch = db.transaction((batch: WriteRequest[]) => batch.map((w) => this.applyOne(w)))
     this.writes = new GroupCommit((batch) => this.commitBatch(batch))
+    // Commits only write the log; WalSync fsyncs it before anything is acknowledged or seen.
+    db.pragma('synchronous = NORMAL')
+    this.walSync = new WalSync(`${file}-wal`)
     db.pragma('wal_autocheckpoint = 0')
     this.checkpointer = Checkpointer.start(file, sqliteNativeBinding(), () => {
       if (!this.closed) db.pragma('wal_autocheckpoint = 1000')
@@ -133,13 +145,21 @@ export class SqliteStore implements Store {
     this.sweeper.start()
   }
 
-  /** The durability settings in force on the connection (WAL and a full sync are required). */
-  durability(): { journalMode: string; synchronous: 'off' | 'normal' | 'full' | 'extra' } {
+  /**
+   * The durability settings in force: the connection's journal mode (WAL is required) and how a
+   * commit is made durable before it is acknowledged — `full` when SQLite fsyncs inside the
+   * commit, `fsync-before-ack` when the store fsyncs the log itself (sqlite/wal-sync.ts).
+   */
+  durability(): {
+    journalMode: string
+    synchronous: 'off' | 'normal' | 'full' | 'extra' | 'fsync-before-ack'
+  } {
     this.assertOpen()
     const levels = ['off', 'normal', 'full', 'extra'] as const
+    const level = levels[this.db.pragma('synchronous', { simple: true }) as number]
     return {
       journalMode: String(this.db.pragma('journal_mode', { simple: true })),
-      synchronous: levels[this.db.pragma('synchronous', { simple: true }) as number]
+      synchronous: level === 'normal' ? 'fsync-before-ack' : level
     }
   }
 
@@ -246,6 +266,8 @@ export class SqliteStore implements Store {
     const purge = this.compaction.then(() => this.purge(revision))
     this.compaction = purge.catch(() => undefined)
     await purge
+    // The compaction point is on disk before compact answers, as a write's value is.
+    await this.walSync.afterSync(() => undefined)
   }
 
   async close(): Promise<void> {
@@ -254,6 +276,7 @@ export class SqliteStore implements Store {
     await this.sweeper.stop()
     // Writes already queued were accepted before close: commit them rather than drop them.
     this.writes.flush()
+    await this.walSync.close()
     await this.compaction
     await this.checkpointer?.close()
     this.hub.closeAll(new StoreClosedError())
@@ -285,8 +308,11 @@ export class SqliteStore implements Store {
     if (this.closed) throw new StoreClosedError()
   }
 
-  /** Runs one batch in a transaction, then publishes its events (GroupCommit's callback). */
-  private commitBatch(batch: WriteRequest[]): Outcome<WriteResult>[] {
+  /**
+   * Runs one batch in a transaction; once the log holding it is fsynced, makes it visible and
+   * publishes its events (GroupCommit's callback).
+   */
+  private commitBatch(batch: WriteRequest[]): Promise<Outcome<WriteResult>[]> {
     const outcomes = this.applyBatch(batch)
     if (this.checkpointer) {
       let bytes = 0
@@ -302,15 +328,21 @@ export class SqliteStore implements Store {
         this.checkpointer.checkpointedInline(!result?.busy && result?.log === result?.checkpointed)
       }
     }
-    const events: WatchEvent[] = []
-    for (const outcome of outcomes) {
-      if (!outcome.ok) continue
-      events.push(outcome.event)
-      this.updateLatest(outcome.event)
-      this.rev = outcome.event.kv.modRevision
-    }
-    this.hub.publish(events)
-    return outcomes.map((o) => (o.ok ? { ok: true, value: o.value } : o))
+    const answers = outcomes.map((o): Outcome<WriteResult> =>
+      o.ok ? { ok: true, value: o.value } : o
+    )
+    // Even a batch of failures waits its turn: a conflict may stem from a write still unsynced.
+    return this.walSync.afterSync(() => {
+      const events: WatchEvent[] = []
+      for (const outcome of outcomes) {
+        if (!outcome.ok) continue
+        events.push(outcome.event)
+        this.updateLatest(outcome.event)
+        this.rev = outcome.event.kv.modRevision
+      }
+      this.hub.publish(events)
+      return answers
+    })
   }
 
   /** Applies one write inside the batch transaction, against the state earlier writes left. */

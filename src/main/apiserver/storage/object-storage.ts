@@ -72,8 +72,10 @@ export function rawObject(kv: KeyValue, resourceVersion = kv.modRevision): strin
   return value.slice(0, open) + rv + (value[open] === '}' ? '' : ',') + value.slice(open)
 }
 
-// The JSON text of objects this module just wrote (see writtenJson).
-const jsonOfWritten = new WeakMap<object, string>()
+// The stored key-value of objects this module just wrote (see writtenJson). The text is built on
+// demand: in-process clients (scheduler, controllers) never ask for it, and building it for every
+// write cost a copy of the object's JSON each time.
+const kvOfWritten = new WeakMap<object, KeyValue>()
 
 /**
  * The JSON text of an object `ObjectStorage.create` or `update` answered, built from the text
@@ -81,7 +83,8 @@ const jsonOfWritten = new WeakMap<object, string>()
  * time; undefined for any other object. The object must not have been changed since.
  */
 export function writtenJson(obj: unknown): string | undefined {
-  return typeof obj === 'object' && obj !== null ? jsonOfWritten.get(obj) : undefined
+  const kv = typeof obj === 'object' && obj !== null ? kvOfWritten.get(obj) : undefined
+  return kv && rawObject(kv)
 }
 
 /** The object just written, stamped with its new resourceVersion (no need to parse it back). */
@@ -90,7 +93,7 @@ function withVersion(obj: KubeObject, kv: KeyValue): KubeObject {
     ...obj,
     metadata: { ...obj.metadata, resourceVersion: String(kv.modRevision) }
   }
-  jsonOfWritten.set(written, rawObject(kv))
+  kvOfWritten.set(written, kv)
   return written
 }
 

@@ -2,7 +2,7 @@
  * NodeAffinity: `spec.nodeSelector` and required node affinity filter; preferred terms add
  * their weights to the score.
  */
-import type { FilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/types'
+import type { FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/types'
 import { MAX_NODE_SCORE, SKIP, SUCCESS, unresolvable } from '../framework/types'
 import { matchesTerm } from '../framework/selectors'
 
@@ -12,9 +12,15 @@ export const NODE_AFFINITY = 'NodeAffinity'
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"
 
 /** Filters on nodeSelector and requiredDuringScheduling terms; scores preferred terms (weight 2). */
-export const nodeAffinity: FilterPlugin & PreScorePlugin & ScorePlugin = {
+export const nodeAffinity: PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin = {
   name: NODE_AFFINITY,
   weight: 2,
+  // Without a selector or required terms every node passes: skip Filter (as kube-scheduler).
+  preFilter: (_state, pod) =>
+    pod.pod.spec?.nodeSelector ||
+    pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+      ? SUCCESS
+      : SKIP,
   filter(_state, pod, node) {
     const spec = pod.pod.spec
     const selector = spec?.nodeSelector

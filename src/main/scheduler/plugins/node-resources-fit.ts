@@ -26,11 +26,12 @@ function leastAllocated(requested: number, capacity: number): number {
 /** True when the pod fits on every count (the common case; no reasons need building). */
 function fits(pod: PodInfo, node: NodeInfo): boolean {
   const req = pod.requests
+  const free = node.free
   return (
-    node.pods.size < node.allocatable.pods &&
-    req.milliCpu <= node.free.milliCpu &&
-    req.memory <= node.free.memory &&
-    req.ephemeralStorage <= node.free.ephemeralStorage &&
+    free.pods > 0 &&
+    req.milliCpu <= free.milliCpu &&
+    req.memory <= free.memory &&
+    req.ephemeralStorage <= free.ephemeralStorage &&
     pod.scalarNames.length === 0
   )
 }

@@ -14,7 +14,7 @@ const UNSCHEDULABLE_TAINT = { key: 'node.kubernetes.io/unschedulable', effect: '
 export const nodeUnschedulable: FilterPlugin = {
   name: NODE_UNSCHEDULABLE,
   filter(_state, pod, node): Status {
-    if (!node.node.spec?.unschedulable) return SUCCESS
+    if (!node.unschedulable) return SUCCESS
     const ok = (pod.pod.spec?.tolerations ?? []).some((t) => tolerates(t, UNSCHEDULABLE_TAINT))
     return ok ? SUCCESS : unresolvable(ERR_REASON_UNSCHEDULABLE)
   }

@@ -20,8 +20,8 @@ export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
   name: TAINT_TOLERATION,
   weight: 3,
   filter(_state, pod, node) {
-    const taints = node.node.spec?.taints
-    if (!taints || taints.length === 0) return SUCCESS
+    const taints = node.taints
+    if (taints.length === 0) return SUCCESS
     const tols = pod.pod.spec?.tolerations ?? []
     for (const taint of taints) {
       if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue
@@ -32,8 +32,8 @@ export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
   },
   // When no feasible node has a PreferNoSchedule taint, every node scores the same.
   preScore(_state, _pod, nodes) {
-    const preferNo = nodes.some((n) =>
-      (n.node.spec?.taints ?? []).some((t) => t.effect === 'PreferNoSchedule')
+    const preferNo = nodes.some(
+      (n) => n.taints.length > 0 && n.taints.some((t) => t.effect === 'PreferNoSchedule')
     )
     return preferNo ? undefined : SKIP
   },
@@ -42,7 +42,7 @@ export const taintToleration: FilterPlugin & PreScorePlugin & ScorePlugin = {
       (t) => !t.effect || t.effect === 'PreferNoSchedule'
     )
     let count = 0
-    for (const taint of node.node.spec?.taints ?? []) {
+    for (const taint of node.taints) {
       if (taint.effect === 'PreferNoSchedule' && !tols.some((t) => tolerates(t, taint))) count++
     }
     return count

@@ -5,9 +5,9 @@
  * store's connection has automatic checkpoints turned off and a worker thread with its own
  * connection runs a PASSIVE checkpoint whenever enough has been written since the last one.
  *
- * Durability does not change: each commit is still fsynced to the log (WAL, synchronous=FULL)
- * before it is acknowledged; a checkpoint only moves committed pages into the main file, and
- * SQLite replays whatever was not moved when the file is opened again.
+ * Durability does not change: each commit is still fsynced to the log before it is acknowledged
+ * (wal-sync.ts); a checkpoint only moves committed pages into the main file (SQLite fsyncs the
+ * log before it copies), and SQLite replays whatever was not moved when the file is opened again.
  */
 
 import { Worker } from 'node:worker_threads'

@@ -9,10 +9,11 @@
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: Error }
 
 /**
- * Applies a batch in one transaction and answers one outcome per request, in order. Throwing
- * means the whole transaction failed and was rolled back: every request in it fails.
+ * Applies a batch in one transaction and answers one outcome per request, in order, or a promise
+ * of them that settles once the batch is durable. Throwing (or rejecting) means the whole batch
+ * failed: every request in it fails.
  */
-export type CommitBatch<Q, R> = (batch: Q[]) => Outcome<R>[]
+export type CommitBatch<Q, R> = (batch: Q[]) => Outcome<R>[] | Promise<Outcome<R>[]>
 
 interface Queued<Q, R> {
   request: Q
@@ -49,18 +50,24 @@ export class GroupCommit<Q, R> {
     const batch = this.queue
     this.queue = []
     if (batch.length === 0) return
-    let outcomes: Outcome<R>[]
+    const fail = (err: unknown): void => {
+      const error = err instanceof Error ? err : new Error(String(err))
+      for (const q of batch) q.reject(error)
+    }
+    const settle = (outcomes: Outcome<R>[]): void =>
+      batch.forEach((q, i) => {
+        const outcome = outcomes[i]
+        if (outcome.ok) q.resolve(outcome.value)
+        else q.reject(outcome.error)
+      })
+    let outcomes: Outcome<R>[] | Promise<Outcome<R>[]>
     try {
       outcomes = this.commit(batch.map((q) => q.request))
     } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err))
-      for (const q of batch) q.reject(error)
+      fail(err)
       return
     }
-    batch.forEach((q, i) => {
-      const outcome = outcomes[i]
-      if (outcome.ok) q.resolve(outcome.value)
-      else q.reject(outcome.error)
-    })
+    if (Array.isArray(outcomes)) settle(outcomes)
+    else outcomes.then(settle, fail)
   }
 }
