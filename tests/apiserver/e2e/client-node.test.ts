@@ -194,8 +194,22 @@ describe('@kubernetes/client-node CRUD', () => {
       expect(patched.metadata?.labels?.patched).toBe('yes')
       expect(patched.metadata?.resourceVersion).not.toBe(created.metadata?.resourceVersion)
 
-      const edited = { ...patched, metadata: { ...patched.metadata, labels: { replaced: 'yes' } } }
-      const replaced = await objects.replace(edited)
+      // The controllers write the status of workloads meanwhile, so replace as client code does
+      // (client-go's RetryOnConflict): read, edit, replace, and again on a 409.
+      const relabel = (obj: KubernetesObject): KubernetesObject => ({
+        ...obj,
+        metadata: { ...obj.metadata, labels: { replaced: 'yes' } }
+      })
+      const edited = relabel(patched)
+      let replaced: KubernetesObject | undefined
+      for (let attempt = 1, next = edited; !replaced; attempt++) {
+        try {
+          replaced = await objects.replace(next)
+        } catch (err) {
+          if (!(err instanceof k8s.ApiException) || err.code !== 409 || attempt === 5) throw err
+          next = relabel(await objects.read(header(spec)))
+        }
+      }
       expect(replaced.metadata?.labels).toEqual({ replaced: 'yes' })
 
       // A replace carrying the old resourceVersion is a 409 Conflict.

@@ -163,7 +163,9 @@ function checkContents(db: Database.Database, file: string): void {
 
 /**
  * Opens the store file, creating it (and its directory) when missing. Sets and verifies the
- * durability settings: write-ahead log, and a full sync on every commit.
+ * durability settings: write-ahead log, and a full sync on every commit. (SqliteStore then keeps
+ * the sync but moves it off the event loop: sqlite/wal-sync.ts fsyncs the log before a commit is
+ * acknowledged or seen.)
  */
 export function openStoreDatabase(file: string): Database.Database {
   mkdirSync(dirname(file), { recursive: true })
