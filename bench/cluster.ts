@@ -20,7 +20,7 @@ import { DockerPhase, round } from './cluster/docker-phase'
 import { ensureAgentBundle, ensureImages, warmCli } from './cluster/prepare'
 import { SimulatedPhase } from './cluster/simulated-phase'
 import { cliCommand } from './cluster/up-process'
-import { log, printMetricTable, saveResults } from './results-file'
+import { finishRun, log, printMetricTable } from './results-file'
 
 type Metrics = Record<string, number>
 
@@ -145,13 +145,9 @@ export async function run(args: string[]): Promise<number> {
   metrics.quick = quick ? 1 : 0
   printMetricTable(ROWS, metrics)
   printTargets(metrics)
-  for (const note of notes) console.log(`NOTE ${note}`)
-  for (const failure of failures) console.log(`ERROR ${failure}`)
   if (profileDir) notes.push(`CPU profiles of each kubedesk up: ${profileDir}`)
-  const file = saveResults('cluster', metrics)
-  log(`saved ${file}`)
-  console.log(JSON.stringify(metrics))
-  return failures.length > 0 ? 1 : 0
+  for (const note of notes) console.log(`NOTE ${note}`)
+  return finishRun('cluster', metrics, failures)
 }
 
 const ROWS: [string, string][] = [

@@ -30,3 +30,18 @@ export function printMetricTable(
     )
   }
 }
+
+/**
+ * A benchmark's closing lines: its ERROR lines, the saved results file (on stderr), and the flat
+ * JSON object as the last stdout line. Answers the exit code: 1 when a part failed.
+ */
+export function finishRun(
+  name: string,
+  metrics: Record<string, number>,
+  failures: readonly string[]
+): number {
+  for (const failure of failures) console.log(`ERROR ${failure}`)
+  log(`saved ${saveResults(name, metrics)}`)
+  console.log(JSON.stringify(metrics))
+  return failures.length > 0 ? 1 : 0
+}

@@ -22,7 +22,7 @@ import {
   runSchedulingShape,
   type SchedulingShape
 } from './scheduler/scheduling-phase'
-import { log, printMetricTable, saveResults } from './results-file'
+import { finishRun, log, printMetricTable } from './results-file'
 
 type Metrics = Record<string, number>
 
@@ -135,11 +135,7 @@ export async function run(args: string[]): Promise<number> {
   printMetricTable(ROWS, metrics)
   const verdicts = printTargets(metrics)
   Object.assign(metrics, verdicts)
-  for (const failure of failures) console.log(`ERROR ${failure}`)
-  const file = saveResults('scheduler', metrics)
-  log(`saved ${file}`)
-  console.log(JSON.stringify(metrics))
-  return failures.length > 0 ? 1 : 0
+  return finishRun('scheduler', metrics, failures)
 }
 
 const ROWS: [string, string][] = [

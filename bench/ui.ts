@@ -16,7 +16,7 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { round } from './cluster/docker-phase'
-import { log, printMetricTable, saveResults } from './results-file'
+import { finishRun, log, printMetricTable } from './results-file'
 import { NodesPage } from './ui/nodes-page'
 import { runPhaseChurn } from './ui/phase-churn'
 import { countObjects, seedCluster, startUiCluster } from './ui/ui-cluster'
@@ -182,11 +182,7 @@ export async function run(args: string[]): Promise<number> {
   metrics.bench_duration_s = round((performance.now() - started) / 1000)
   printMetricTable(ROWS, metrics)
   Object.assign(metrics, printTargets(metrics))
-  for (const failure of failures) console.log(`ERROR ${failure}`)
-  const file = saveResults('ui', metrics)
-  log(`saved ${file}`)
-  console.log(JSON.stringify(metrics))
-  return failures.length > 0 ? 1 : 0
+  return finishRun('ui', metrics, failures)
 }
 
 const ROWS: [string, string][] = [

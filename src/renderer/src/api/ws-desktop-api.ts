@@ -6,7 +6,7 @@
  * message.
  */
 import type { DesktopApi } from '../../../shared/desktop-api'
-import { WS_WIRE_PATH, type HostMessage } from '../../../shared/desktop-wire'
+import { errorMessage, WS_WIRE_PATH, type HostMessage } from '../../../shared/desktop-wire'
 import { createWireClient } from '../../../shared/wire-client'
 
 /** The part of the browser's WebSocket the client uses (the `ws` package has it too). */
@@ -60,7 +60,7 @@ export function createWsDesktopApi(opts: WsDesktopApiOptions = {}): WsDesktopApi
     try {
       ws = connect(url)
     } catch (err) {
-      scheduleRetry(`cannot open ${url}: ${err instanceof Error ? err.message : String(err)}`)
+      scheduleRetry(`cannot open ${url}: ${errorMessage(err)}`)
       return
     }
     socket = ws

@@ -3,6 +3,7 @@
  * topic, and whether the API can be reached. Components read it; only this store talks to the
  * DesktopApi for the status.
  */
+import { errorMessage } from '../../../shared/desktop-wire'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { STATUS_PUSH_INTERVAL_MS, type Unsubscribe } from '../../../shared/desktop-api'
@@ -69,7 +70,7 @@ export const useClusterStore = defineStore('cluster', () => {
     try {
       apply(await api.getStatus())
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err)
+      error.value = errorMessage(err)
     } finally {
       refreshing = false
     }

@@ -2,6 +2,7 @@
  * The Deploy form's model: what the user typed (all strings, as inputs hold them), its
  * validation into readable per-field messages, and its translation into a DeployInput.
  */
+import { errorMessage } from '../../../../shared/desktop-wire'
 import type { DeployInput } from '../../../../shared/desktop-api'
 import {
   cpuQuantityError,
@@ -120,7 +121,7 @@ export function validateDeployForm(form: DeployFormValues): DeployFormErrors {
   try {
     parseEnv(form.env)
   } catch (err) {
-    errors.env = `Environment ${(err as Error).message}`
+    errors.env = `Environment ${errorMessage(err)}`
   }
   const cpu = form.cpu.trim() === '' ? null : cpuQuantityError(form.cpu.trim())
   if (cpu) errors.cpu = `CPU ${cpu}`
@@ -131,7 +132,7 @@ export function validateDeployForm(form: DeployFormValues): DeployFormErrors {
   try {
     parseCommand(form.command)
   } catch (err) {
-    errors.command = `Command has an ${(err as Error).message}`
+    errors.command = `Command has an ${errorMessage(err)}`
   }
   return errors
 }

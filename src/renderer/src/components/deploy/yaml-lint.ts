@@ -4,6 +4,7 @@
  * metadata.name, a kind this cluster serves), and the API server's own verdict from a dry-run
  * apply, mapped back onto the documents it refused. Pure functions: the editor only shows them.
  */
+import { errorMessage } from '../../../../shared/desktop-wire'
 import type { Diagnostic } from '@codemirror/lint'
 import { isMap, type Document } from 'yaml'
 import type { ApplyResult } from '../../../../shared/desktop-api'
@@ -123,7 +124,7 @@ export function yamlLintSource(
     try {
       return [...local, ...serverDiagnostics(text, await validate(text))]
     } catch (err) {
-      const message = `Server validation unavailable: ${(err as Error).message}`
+      const message = `Server validation unavailable: ${errorMessage(err)}`
       return [...local, { from: 0, to: 0, severity: 'info', message, source: 'server' }]
     }
   }

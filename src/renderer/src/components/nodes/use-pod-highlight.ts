@@ -3,6 +3,7 @@
  * as Deploy navigates): a matcher, a key that changes when the matcher does (for `v-memo`), and
  * the selector's parse error, if any.
  */
+import { errorMessage } from '../../../../shared/desktop-wire'
 import { computed, type ComputedRef } from 'vue'
 import type { PodSummary } from '../../../../shared/desktop-api'
 import { useNavStore } from '../../stores/nav'
@@ -27,7 +28,7 @@ export function usePodHighlight(): ComputedRef<PodHighlight> {
     try {
       if (selector) labels = parseLabelSelector(selector)
     } catch (err) {
-      return { namespace, selector, matches: null, key, error: (err as Error).message }
+      return { namespace, selector, matches: null, key, error: errorMessage(err) }
     }
     const matches = (pod: PodSummary): boolean =>
       (!namespace || pod.namespace === namespace) && labels(pod.labels)
