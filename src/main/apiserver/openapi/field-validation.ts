@@ -6,7 +6,7 @@
  */
 import type { FieldCause } from '../types'
 import { definitionNameFor, kubernetesDefinitions } from './kubernetes-definitions'
-import { isFreeForm, refName, resolveSchema, type Definitions, type Schema } from './schema-walk'
+import { isFreeForm, resolveSchema, type Definitions, type Schema } from './schema-walk'
 
 /**
  * Where the walk is, as a chain to the root: the paths users and Go's decoder see are spelled
@@ -84,42 +84,6 @@ function jsonKind(value: unknown): string {
   return typeof value === 'object' ? 'object' : typeof value
 }
 
-function walkUnknown(
-  value: unknown,
-  place: Schema,
-  at: Place,
-  definitions: Definitions,
-  out: FieldCause[]
-): void {
-  if (value === null || typeof value !== 'object') return
-  const { schema, definition } = resolveSchema(place, definitions)
-  if (Array.isArray(value)) {
-    if (schema.items)
-      value.forEach((v, i) =>
-        walkUnknown(v, schema.items as Schema, element(at, i), definitions, out)
-      )
-    return
-  }
-  if (schema.type !== undefined && schema.type !== 'object') return
-  const struct = definition ? shortName(definition) : at.goStruct
-  const values = schema.additionalProperties
-  if (values && typeof values === 'object') {
-    for (const [key, v] of Object.entries(value))
-      walkUnknown(v, values, element(at, key, struct), definitions, out)
-    return
-  }
-  if (isFreeForm(schema)) return
-  const props = schema.properties ?? {}
-  for (const [key, v] of Object.entries(value)) {
-    if (!Object.hasOwn(props, key)) {
-      const field = fieldOf(child(at, key, struct))
-      out.push({ reason: 'FieldValueInvalid', message: `unknown field "${field}"`, field })
-    } else {
-      walkUnknown(v, props[key], child(at, key, struct), definitions, out)
-    }
-  }
-}
-
 /** Why a value cannot decode into the schema's type; undefined when it can. */
 function typeMismatch(value: unknown, schema: Schema, definition?: string): string | undefined {
   if (value === null) return undefined // Go leaves the field unset.
@@ -156,53 +120,89 @@ function typeMismatch(value: unknown, schema: Schema, definition?: string): stri
   }
 }
 
-function walkTypes(
+/** What decoding a body against its kind's schema found. */
+export interface DecodeFindings {
+  /** Values of the wrong JSON type (see schemaTypeErrors). */
+  typeErrors: FieldCause[]
+  /** Fields the schema does not declare (see unknownFields). */
+  unknownFields: FieldCause[]
+}
+
+/**
+ * One walk for both decoding checks: `types` looks for values of the wrong type (and does not
+ * descend into them), `unknown` for fields the schema does not declare (not below maps that take
+ * any field). Both at once, unknown fields below a value of the wrong type are not looked for.
+ */
+function walk(
   value: unknown,
   place: Schema,
   at: Place,
   definitions: Definitions,
-  out: FieldCause[]
+  out: DecodeFindings,
+  types: boolean,
+  unknown: boolean
 ): void {
   const { schema, definition } = resolveSchema(place, definitions)
-  const mismatch = typeMismatch(value, schema, definition)
-  if (mismatch) {
-    const goPath = goPathOf(at)
-    const where = goPath ? `Go struct field ${at.goStruct}.${goPath}` : 'Go value'
-    const message = `json: cannot unmarshal ${mismatch} into ${where} of type ${goType(place, definitions)}`
-    out.push({ reason: 'FieldValueTypeInvalid', message, field: fieldOf(at) })
-    return
-  }
-  if (schema.format === 'byte' && typeof value === 'string') {
-    const bad = value.search(/[^A-Za-z0-9+/=\r\n]/)
-    if (bad >= 0 || value.replace(/[\r\n]/g, '').length % 4 !== 0) {
-      const at2 = bad >= 0 ? bad : value.length
-      out.push({
-        reason: 'FieldValueTypeInvalid',
-        message: `illegal base64 data at input byte ${at2}`,
-        field: fieldOf(at)
-      })
+  if (types) {
+    const mismatch = typeMismatch(value, schema, definition)
+    if (mismatch) {
+      const goPath = goPathOf(at)
+      const where = goPath ? `Go struct field ${at.goStruct}.${goPath}` : 'Go value'
+      const message = `json: cannot unmarshal ${mismatch} into ${where} of type ${goType(place, definitions)}`
+      out.typeErrors.push({ reason: 'FieldValueTypeInvalid', message, field: fieldOf(at) })
+      return
     }
-    return
+    if (schema.format === 'byte' && typeof value === 'string') {
+      const bad = value.search(/[^A-Za-z0-9+/=\r\n]/)
+      if (bad >= 0 || value.replace(/[\r\n]/g, '').length % 4 !== 0) {
+        const at2 = bad >= 0 ? bad : value.length
+        out.typeErrors.push({
+          reason: 'FieldValueTypeInvalid',
+          message: `illegal base64 data at input byte ${at2}`,
+          field: fieldOf(at)
+        })
+      }
+      return
+    }
   }
   if (value === null || typeof value !== 'object') return
   if (Array.isArray(value)) {
-    if (schema.items)
-      value.forEach((v, i) =>
-        walkTypes(v, schema.items as Schema, element(at, i), definitions, out)
-      )
+    const items = schema.items
+    if (items) {
+      for (let i = 0; i < value.length; i++) {
+        walk(value[i], items, element(at, i), definitions, out, types, unknown)
+      }
+    }
     return
+  }
+  if (unknown && schema.type !== undefined && schema.type !== 'object') {
+    if (!types) return
+    unknown = false
   }
   const struct = definition ? shortName(definition) : at.goStruct
   const values = schema.additionalProperties
   if (values && typeof values === 'object') {
-    for (const [key, v] of Object.entries(value))
-      walkTypes(v, values, element(at, key, struct), definitions, out)
+    for (const [key, v] of Object.entries(value)) {
+      walk(v, values, element(at, key, struct), definitions, out, types, unknown)
+    }
     return
+  }
+  if (unknown && isFreeForm(schema)) {
+    if (!types) return
+    unknown = false
   }
   const props = schema.properties ?? {}
   for (const [key, v] of Object.entries(value)) {
-    if (Object.hasOwn(props, key))
-      walkTypes(v, props[key], child(at, key, struct), definitions, out)
+    if (Object.hasOwn(props, key)) {
+      walk(v, props[key], child(at, key, struct), definitions, out, types, unknown)
+    } else if (unknown) {
+      const field = fieldOf(child(at, key, struct))
+      out.unknownFields.push({
+        reason: 'FieldValueInvalid',
+        message: `unknown field "${field}"`,
+        field
+      })
+    }
   }
 }
 
@@ -222,6 +222,22 @@ function rootSchema(name: string): Schema {
   return root
 }
 
+function walkKind(
+  group: string,
+  version: string,
+  kind: string,
+  obj: unknown,
+  types: boolean,
+  unknown: boolean
+): DecodeFindings {
+  const out: DecodeFindings = { typeErrors: [], unknownFields: [] }
+  const name = rootOf(group, version, kind)
+  if (!name) return out
+  const definitions = kubernetesDefinitions()
+  walk(obj, rootSchema(name), { goStruct: shortName(name) }, definitions, out, types, unknown)
+  return out
+}
+
 /**
  * Fields of `obj` its kind's schema does not declare, in document order, each with
  * kube-apiserver's message (`unknown field "spec.replicass"`). Maps (labels, data) and
@@ -233,12 +249,7 @@ export function unknownFields(
   kind: string,
   obj: unknown
 ): FieldCause[] {
-  const name = rootOf(group, version, kind)
-  if (!name) return []
-  const definitions = kubernetesDefinitions()
-  const out: FieldCause[] = []
-  walkUnknown(obj, rootSchema(name), { goStruct: shortName(name) }, definitions, out)
-  return out
+  return walkKind(group, version, kind, obj, false, true).unknownFields
 }
 
 /**
@@ -253,13 +264,21 @@ export function schemaTypeErrors(
   kind: string,
   obj: unknown
 ): FieldCause[] {
-  const name = rootOf(group, version, kind)
-  if (!name) return []
-  const definitions = kubernetesDefinitions()
-  const out: FieldCause[] = []
-  const root = rootSchema(name)
-  walkTypes(obj, root, { goStruct: shortName(refName(name)) }, definitions, out)
-  return out
+  return walkKind(group, version, kind, obj, true, false).typeErrors
+}
+
+/**
+ * schemaTypeErrors and unknownFields in one walk of the object, for the write path, which
+ * reports unknown fields only when there are no type errors: with type errors, the unknown
+ * fields below the values of the wrong type are left out.
+ */
+export function decodeFindings(
+  group: string,
+  version: string,
+  kind: string,
+  obj: unknown
+): DecodeFindings {
+  return walkKind(group, version, kind, obj, true, true)
 }
 
 /**

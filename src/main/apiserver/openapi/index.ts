@@ -15,6 +15,7 @@ export {
 export { patchSchemaFor } from './patch-schemas'
 export {
   decodeErrorMessage,
+  decodeFindings,
   schemaTypeErrors,
   strictDecodingMessage,
   unknownFields

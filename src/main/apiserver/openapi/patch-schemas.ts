@@ -24,10 +24,18 @@ function node(place: Schema, definitions: Definitions): PatchSchema {
   const listType = schema['x-kubernetes-list-type'] as string | undefined
   const mapType = schema['x-kubernetes-map-type'] as string | undefined
   const mapKeys = schema['x-kubernetes-list-map-keys']
+  // Every field of every write body is looked up here, most of them many times.
+  const fields = new Map<string, PatchSchema | undefined>()
   const result: PatchSchema = {
     field(name: string): PatchSchema | undefined {
-      const props = schema.properties
-      return props && Object.hasOwn(props, name) ? node(props[name], definitions) : undefined
+      let field = fields.get(name)
+      if (field === undefined) {
+        const props = schema.properties
+        field = props && Object.hasOwn(props, name) ? node(props[name], definitions) : undefined
+        // Unknown names come from clients: only declared fields are remembered.
+        if (field) fields.set(name, field)
+      }
+      return field
     },
     items(): PatchSchema | undefined {
       if (schema.items) return node(schema.items, definitions)

@@ -58,6 +58,14 @@ export function serializePathElement(pe: PathElement): string {
 
 const serialized = new WeakMap<PathElement, string>()
 
+/**
+ * serializePathElement without remembering the answer, for an element used once (a list item's
+ * key while a create's fields are written): remembering costs more than it saves there.
+ */
+export function serializeNewPathElement(pe: PathElement): string {
+  return serialized.get(pe) ?? serialize(pe)
+}
+
 function serialize(pe: PathElement): string {
   switch (pe.kind) {
     case 'field':
@@ -326,11 +334,17 @@ export class FieldSet {
 
 /** JSON as Go's encoding/json writes it: object keys sorted, `<>&` and U+2028/9 escaped. */
 function goJson(value: unknown): string {
-  return stableJson(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
-  )
+  // Key fields are nearly always plain strings and numbers, without characters to escape.
+  const text =
+    typeof value === 'string' || typeof value === 'number'
+      ? JSON.stringify(value)
+      : stableJson(value)
+  if (!GO_ESCAPED.test(text)) return text
+  return text.replace(GO_ESCAPED_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
+
+const GO_ESCAPED = /[<>&\u2028\u2029]/
+const GO_ESCAPED_ALL = /[<>&\u2028\u2029]/g
 
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`

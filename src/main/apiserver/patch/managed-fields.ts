@@ -5,11 +5,18 @@
  * non-apply write gives its manager the fields it changed and takes them from everyone else.
  */
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1'
-import { ApiError, invalid } from '../api-errors'
+import { ApiError } from '../api-errors'
 import type { FieldCause, KubeObject } from '../types'
+import { createdFields } from './created-fields'
 import { FieldSet, fieldElement, pathString, type FieldPath } from './field-set'
 import type { PatchSchema } from './patch-schema'
 import { compareObjects, excludeFields, isMap, objectSchema, type JsonMap } from './typed-fields'
+
+export {
+  FIELD_MANAGER_MAX_LENGTH,
+  defaultFieldManager,
+  validateFieldManager
+} from './field-manager-name'
 
 /** Who wrote a set of fields, and how. */
 export interface ManagerInfo {
@@ -28,9 +35,6 @@ export interface ManagedSet extends ManagerInfo {
 
 /** Entries by identity (see managerIdentity). */
 export type ManagedSets = Map<string, ManagedSet>
-
-/** Longest field manager name kube-apiserver accepts. */
-export const FIELD_MANAGER_MAX_LENGTH = 128
 
 // Update entries beyond this many are merged, oldest first, into `ancient-changes`.
 const MAX_UPDATE_MANAGERS = 10
@@ -209,68 +213,6 @@ export function conflictError(conflicts: readonly Conflict[]): ApiError {
   return new ApiError(409, 'Conflict', message, { causes })
 }
 
-/**
- * The field manager kube-apiserver uses when a request names none: the user agent up to its
- * first `/` (`kubectl/v1.32.0 (linux/amd64) …` → `kubectl`), non-printable characters dropped,
- * cut at 128 bytes; `fallback` when that leaves nothing. kubectl itself names most managers
- * (`kubectl-client-side-apply`, `kubectl-edit`, `kubectl-create`…) through `?fieldManager=`.
- */
-export function defaultFieldManager(userAgent: string | undefined, fallback: string): string {
-  let out = ''
-  let bytes = 0
-  for (const ch of (userAgent ?? '').split('/')[0]) {
-    if (!PRINTABLE.test(ch)) continue
-    const size = Buffer.byteLength(ch)
-    if (bytes + size > FIELD_MANAGER_MAX_LENGTH) break
-    out += ch
-    bytes += size
-  }
-  return out || fallback
-}
-
-// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u
-
-/**
- * Checks `?fieldManager=` as kube-apiserver does (required for apply, at most 128 bytes,
- * printable) and throws its 422, e.g. `PatchOptions.meta.k8s.io "" is invalid: fieldManager:
- * Required value: is required for apply patch`. `options` names the request's options kind.
- */
-export function validateFieldManager(
-  fieldManager: string | undefined,
-  opts: { apply: boolean; options?: 'PatchOptions' | 'CreateOptions' | 'UpdateOptions' }
-): void {
-  const value = fieldManager ?? ''
-  const causes: FieldCause[] = []
-  if (opts.apply && value === '') {
-    causes.push({
-      reason: 'FieldValueRequired',
-      message: 'Required value: is required for apply patch',
-      field: 'fieldManager'
-    })
-  }
-  if (Buffer.byteLength(value) > FIELD_MANAGER_MAX_LENGTH) {
-    causes.push({
-      reason: 'FieldValueTooLong',
-      message: `Too long: may not be more than ${FIELD_MANAGER_MAX_LENGTH} bytes`,
-      field: 'fieldManager'
-    })
-  }
-  let position = 0
-  for (const ch of value) {
-    if (!PRINTABLE.test(ch)) {
-      const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
-      causes.push({
-        reason: 'FieldValueInvalid',
-        message: `Invalid value: ${JSON.stringify(value)}: invalid character U+${code} (at position ${position})`,
-        field: 'fieldManager'
-      })
-    }
-    position += Buffer.byteLength(ch)
-  }
-  if (causes.length > 0) throw invalid(opts.options ?? 'PatchOptions', 'meta.k8s.io', '', causes)
-}
-
 /** Options of recordUpdate. */
 export interface RecordUpdateOptions {
   manager: string
@@ -289,6 +231,50 @@ export interface RecordUpdateOptions {
  * the object does not fit its schema the previous managedFields are kept, as kube-apiserver does.
  */
 export function recordUpdate(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  opts: RecordUpdateOptions
+): KubeObject {
+  const sent = updated.metadata.managedFields
+  const plainCreate = !old && opts.subresource === undefined && (!sent || sent.length === 0)
+  return plainCreate ? recordCreate(updated, opts) : recordComparedUpdate(old, updated, opts)
+}
+
+/**
+ * recordUpdate for a create that sends no managedFields: the manager owns every field the
+ * object sets (createdFields), the same entry recordComparedUpdate gives, without comparing.
+ */
+function recordCreate(created: KubeObject, opts: RecordUpdateOptions): KubeObject {
+  const result: KubeObject = { ...created, metadata: { ...created.metadata } }
+  let entries: ManagedFieldsEntry[] | undefined
+  try {
+    const fieldsV1 = createdFields(withoutManagedFields(created), objectSchema(opts.schema), {
+      ignored: ignoredFieldsFor(undefined),
+      stripped: STRIPPED_FIELDS
+    })
+    if (fieldsV1) {
+      const entry: ManagedFieldsEntry = {
+        manager: opts.manager || 'unknown',
+        operation: 'Update',
+        apiVersion: created.apiVersion
+      }
+      if (opts.now) entry.time = opts.now
+      entry.fieldsType = 'FieldsV1'
+      entry.fieldsV1 = fieldsV1
+      entries = [entry]
+    }
+  } catch {
+    // An object that does not fit its schema: nobody owns anything yet.
+  }
+  setManagedFields(result, entries)
+  return result
+}
+
+/**
+ * recordUpdate by comparing the object before and after the write, for every write (creates
+ * included: recordUpdate only takes a shortcut for them).
+ */
+export function recordComparedUpdate(
   old: KubeObject | undefined,
   updated: KubeObject,
   opts: RecordUpdateOptions

@@ -93,7 +93,9 @@ export function serverSideApply(
   const last = sets.get(id)
   sets.set(id, { ...info, set: new FieldSet(), time: last?.time })
   let merged: JsonMap
-  let diff: Comparison
+  // What the apply changed; on create everything it sets is new and nobody else owns anything,
+  // so nothing is compared.
+  let diff: Comparison | undefined
   try {
     sets.get(id)!.set = toFieldSet(config, schema)
     merged = mergeValue(structuredClone(liveBody), config, schema, []) as JsonMap
@@ -103,7 +105,7 @@ export function serverSideApply(
     }
     dropNulls(merged)
     keepServerOwnedMetadata(merged, live)
-    diff = excludeFields(compareObjects(liveBody, merged, schema), ignored)
+    if (live) diff = excludeFields(compareObjects(liveBody, merged, schema), ignored)
   } catch (err) {
     if (!(err instanceof TypedError)) throw err
     const where = `${applied.metadata.namespace ?? ''}/${applied.metadata.name ?? ''}`
@@ -115,23 +117,26 @@ export function serverSideApply(
     )
   }
 
-  const changed = diff.modified.union(diff.added)
-  const conflicts: Conflict[] = []
-  for (const [otherId, m] of sets) {
-    if (otherId === id) continue
-    for (const path of m.set.intersection(changed).paths()) conflicts.push({ owner: m, path })
-  }
-  if (conflicts.length > 0 && !opts.force) throw conflictError(conflicts)
-  for (const [otherId, m] of sets) {
-    if (otherId === id) continue
-    m.set = m.set.difference(changed).difference(diff.removed)
-    if (m.set.isEmpty()) sets.delete(otherId)
+  const changed = diff && diff.modified.union(diff.added)
+  if (diff && changed) {
+    const conflicts: Conflict[] = []
+    for (const [otherId, m] of sets) {
+      if (otherId === id) continue
+      for (const path of m.set.intersection(changed).paths()) conflicts.push({ owner: m, path })
+    }
+    if (conflicts.length > 0 && !opts.force) throw conflictError(conflicts)
+    for (const [otherId, m] of sets) {
+      if (otherId === id) continue
+      m.set = m.set.difference(changed).difference(diff.removed)
+      if (m.set.isEmpty()) sets.delete(otherId)
+    }
   }
 
   const mine = sets.get(id)!
   mine.set = mine.set.difference(STRIPPED_FIELDS)
-  // The time moves only when the apply changed the object, as in kube-apiserver.
-  if (!(changed.isEmpty() && diff.removed.isEmpty())) mine.time = opts.now
+  // The time moves only when the apply changed the object, as in kube-apiserver (a create
+  // always does: it sets at least the name).
+  if (!diff || !changed || !(changed.isEmpty() && diff.removed.isEmpty())) mine.time = opts.now
   if (mine.set.isEmpty()) sets.delete(id)
 
   const result = merged as KubeObject

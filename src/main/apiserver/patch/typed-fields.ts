@@ -340,7 +340,8 @@ function compareItem(
   path.pop()
 }
 
-function isEmptyContainer(value: unknown): boolean {
+/** True for `{}` and `[]`. */
+export function isEmptyContainer(value: unknown): boolean {
   return (
     (isMap(value) && Object.keys(value).length === 0) ||
     (Array.isArray(value) && value.length === 0)
@@ -354,7 +355,7 @@ function isEmptyContainer(value: unknown): boolean {
  * managedFields as owned in their own right (`.`), while maps and pointers (`labels`,
  * `rollingUpdate`) do. The field names are those of the built-in kinds this server serves.
  */
-function zeroValueOf(parent: readonly string[], name: string): unknown {
+export function zeroValueOf(parent: readonly string[], name: string): unknown {
   const depth = parent.length
   const last = parent[depth - 1]
   const above = parent[depth - 2]
@@ -370,7 +371,8 @@ function zeroValueOf(parent: readonly string[], name: string): unknown {
   return undefined
 }
 
-function zeroFieldsOf(parent: readonly string[]): readonly string[] {
+/** The fields zeroValueOf gives a value at `parent` (`*` stands for a list item). */
+export function zeroFieldsOf(parent: readonly string[]): readonly string[] {
   // Only the root, `spec`, `template`/`jobTemplate` and list items (`*`) have zero-valued fields.
   const depth = parent.length
   const last = parent[depth - 1]

@@ -6,11 +6,11 @@ import { invalid } from '../api-errors'
 import { admit, validate, validateStatusUpdate, type AdmissionOptions } from '../admission'
 import {
   patchSchemaFor,
-  unknownFields,
-  schemaTypeErrors,
+  decodeFindings,
   decodeErrorMessage,
   strictDecodingMessage
 } from '../openapi'
+import type { DecodeFindings } from '../openapi/field-validation'
 import { applyPatch } from '../patch'
 import type { PatchSchema } from '../patch/patch-schema'
 import { recordUpdate } from '../patch/managed-fields'
@@ -113,24 +113,17 @@ export function patchSchemaOf(
   return patchSchemaFor(group, version, kind)
 }
 
-/** Fields the kind's schema does not declare. */
-export function unknownFieldsOf(
+/**
+ * Values that cannot decode into the kind's types (a string where an integer belongs) and fields
+ * the kind's schema does not declare, in one walk (the latter complete only without the former).
+ */
+export function decodeFindingsOf(
   group: string,
   version: string,
   kind: string,
   obj: KubeObject
-): FieldCause[] {
-  return unknownFields(group, version, kind, obj)
-}
-
-/** Values that cannot decode into the kind's types (a string where an integer belongs). */
-export function typeErrorsOf(
-  group: string,
-  version: string,
-  kind: string,
-  obj: KubeObject
-): FieldCause[] {
-  return schemaTypeErrors(group, version, kind, obj)
+): DecodeFindings {
+  return decodeFindings(group, version, kind, obj)
 }
 
 /** 422 helper re-exported for handlers that build causes themselves. */

@@ -10,9 +10,8 @@ import { apiVersionOf } from '../types'
 import {
   admitObject,
   decodeErrorMessage,
+  decodeFindingsOf,
   strictDecodingMessage,
-  typeErrorsOf,
-  unknownFieldsOf,
   validateObject
 } from './collaborators'
 import type { RestContext, Target, WriteOptions } from './context'
@@ -87,7 +86,7 @@ export async function checkNamespace(
   forCreate: boolean
 ): Promise<void> {
   if (!target.entry.namespaced || !target.namespace) return
-  const ns = await ctx.storage.find(NAMESPACES, undefined, target.namespace)
+  const ns = await ctx.storage.findShared(NAMESPACES, undefined, target.namespace)
   if (!ns) throw notFound('namespaces', '', target.namespace)
   if (forCreate && ns.metadata.deletionTimestamp) {
     throw new ApiError(
@@ -109,7 +108,8 @@ export function checkUnknownFields(
   obj: KubeObject,
   opts: WriteOptions
 ): string[] {
-  const typeErrors = typeErrorsOf(entry.group, entry.version, entry.kind, obj)
+  const findings = decodeFindingsOf(entry.group, entry.version, entry.kind, obj)
+  const typeErrors = findings.typeErrors
   if (typeErrors.length > 0) {
     throw new ApiError(
       400,
@@ -117,7 +117,7 @@ export function checkUnknownFields(
       decodeErrorMessage(entry.kind, entry.version, typeErrors[0].message)
     )
   }
-  const causes = unknownFieldsOf(entry.group, entry.version, entry.kind, obj)
+  const causes = findings.unknownFields
   if (causes.length === 0) return []
   if (opts.fieldValidation === 'Strict') {
     throw new ApiError(

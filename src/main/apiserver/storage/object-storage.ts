@@ -97,6 +97,9 @@ function withVersion(obj: KubeObject, kv: KeyValue): KubeObject {
   return written
 }
 
+// How many objects findShared keeps (namespaces: a cluster has far fewer).
+const MAX_SHARED = 1000
+
 /** A watch event with decoded objects. */
 export interface ObjectEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED'
@@ -159,6 +162,9 @@ export class ObjectStorage {
    * `eventTtlSeconds` (kube-apiserver's `--event-ttl`) replaces the registry's TTL of the kinds
    * that expire (Events, both APIs); each write of such an object starts its TTL afresh.
    */
+  // findShared's decoded objects by key, with the revision they were decoded at.
+  private readonly shared = new Map<string, { modRevision: number; object: KubeObject }>()
+
   constructor(
     readonly store: Store,
     private readonly eventTtlSeconds?: number
@@ -208,6 +214,30 @@ export class ObjectStorage {
   ): Promise<KubeObject | undefined> {
     const kv = await this.store.get(objectKey(entry, namespace, name))
     return kv && decodeObject(kv)
+  }
+
+  /**
+   * Like find, for objects read far more often than they change (the namespace of every create):
+   * the decoded object is kept and reused while the stored revision stays the same. The answer is
+   * shared with other callers, so it must not be modified.
+   */
+  async findShared(
+    entry: RegistryEntry,
+    namespace: string | undefined,
+    name: string
+  ): Promise<Readonly<KubeObject> | undefined> {
+    const key = objectKey(entry, namespace, name)
+    const kv = await this.store.get(key)
+    if (!kv) {
+      this.shared.delete(key)
+      return undefined
+    }
+    const kept = this.shared.get(key)
+    if (kept && kept.modRevision === kv.modRevision) return kept.object
+    const object = decodeObject(kv)
+    if (this.shared.size >= MAX_SHARED) this.shared.clear()
+    this.shared.set(key, { modRevision: kv.modRevision, object })
+    return object
   }
 
   /**
