@@ -1,9 +1,10 @@
 /**
  * The kubelet: registers its Node, heartbeats with a Lease, keeps node status fresh, watches the
- * pods bound to it and runs each through a PodWorker on the container runtime. A relist of the
- * runtime every second (kubelet's PLEG) wakes the workers of pods whose containers changed. On
- * start it adopts what the runtime already runs for this node: containers of pods still bound
- * here keep running, those of pods that are gone are removed.
+ * pods bound to it and runs each through a PodWorker on the container runtime. The PLEG (./pleg)
+ * wakes the workers of pods whose containers changed: from the runtime's container events where
+ * it has them, else from a relist every second. On start it adopts what the runtime already runs
+ * for this node: containers of pods still bound here keep running, those of pods that are gone
+ * are removed.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1'
 import { logAt } from '../../main/observe/component-log'
@@ -17,6 +18,7 @@ import { createLeaseRenewer } from './lease'
 import { desiredNodeStatus, initialNode, nodeLabels, nodeStatusChanged } from './node-status'
 import { isMirrorPod } from './mirror-pod'
 import { watchNodePods, type PodSource } from './pod-source'
+import { Pleg } from './pleg'
 import { PodWorker } from './pod-worker'
 import { removePodDir } from './volumes'
 import type { WorkerDeps } from './worker-deps'
@@ -50,10 +52,10 @@ export class Kubelet {
   private readonly deps: WorkerDeps
   private readonly timers: NodeJS.Timeout[] = []
   private source?: PodSource
+  private pleg?: Pleg
   private nodeUid?: string
   private lastReport = 0
   private runtimeVersion = { runtimeName: '', runtimeVersion: '' }
-  private relisted = new Map<string, string>()
   private running = false
 
   constructor(opts: KubeletOptions) {
@@ -113,7 +115,16 @@ export class Kubelet {
     await lease().catch((err: unknown) => this.log.warn('lease failed', { err: String(err) }))
     every(this.config.heartbeatSeconds, lease, 'lease renewal')
     every(this.config.heartbeatSeconds, () => this.updateNodeStatus(false), 'node status update')
-    every(relistMs(this.config) / 1000, () => this.relist(), 'relist')
+    this.pleg = new Pleg({
+      runtime: this.runtime,
+      nodeName: this.nodeName,
+      relistMs: relistMs(this.config),
+      onPodsChanged: (uids) => {
+        for (const uid of uids) this.workers.get(uid)?.enqueue()
+      },
+      log: this.log
+    })
+    this.pleg.start()
     this.source = watchNodePods(
       this.client,
       this.nodeName,
@@ -131,6 +142,7 @@ export class Kubelet {
     if (!this.running) return
     this.running = false
     for (const t of this.timers.splice(0)) clearInterval(t)
+    this.pleg?.stop()
     this.source?.stop()
     await Promise.all([...this.workers.values()].map((w) => w.stop()))
     this.workers.clear()
@@ -221,23 +233,6 @@ export class Kubelet {
         if (!(err instanceof ApiError) || err.code !== 409) throw err
       }
     }
-  }
-
-  /** PLEG: wakes the workers of pods whose containers changed state. */
-  private async relist(): Promise<void> {
-    const containers = await this.runtime.listContainers({
-      labels: { [LABELS.node]: this.nodeName }
-    })
-    const now = new Map<string, string>()
-    const changed = new Set<string>()
-    for (const c of containers) {
-      const uid = c.labels[LABELS.podUid] ?? ''
-      now.set(c.id, `${uid}\u0000${c.state}`)
-      if (this.relisted.get(c.id) !== now.get(c.id)) changed.add(uid)
-    }
-    for (const [id, v] of this.relisted) if (!now.has(id)) changed.add(v.split('\u0000')[0])
-    this.relisted = now
-    for (const uid of changed) this.workers.get(uid)?.enqueue()
   }
 
   /** Adoption: removes sandboxes and containers of pods no longer bound here. */

@@ -9,10 +9,11 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1'
 import { logAt } from '../../main/observe/component-log'
 import { ApiError, KINDS } from '../api/types'
-import { LABELS, type ContainerStatus } from '../runtime/types'
+import type { ContainerStatus } from '../runtime/types'
 import { buildContainerConfig, ContainerConfigError, SPEC_IMAGE_LABEL } from './container-config'
 import { EVENT_REASONS as R } from './events'
 import { ensureImage } from './image-puller'
+import { findOrRunPodSandbox } from './pod-sandbox'
 import { attemptsOf, computePodStatus, initDone, type Waiting } from './pod-status'
 import { PodProbes } from './probes'
 import type { WorkerDeps } from './worker-deps'
@@ -36,6 +37,12 @@ export class PodWorker {
   private stopped = false
   private deleted = false
   private finished = false
+  /** The status last sent to the API server (stableJson), to know its echo from the watch. */
+  private sentStatus?: string
+  /** Containers killed or removed so far: a sync that did neither reuses its listing. */
+  private runtimeChanges = 0
+  /** Containers this sync started. */
+  private started: string[] = []
 
   constructor(
     private pod: Pod,
@@ -67,11 +74,28 @@ export class PodWorker {
     return `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`
   }
 
-  /** A newer version of the pod arrived. */
+  /**
+   * A newer version of the pod arrived. The echo of this worker's own status write needs no sync
+   * (kubelet's pod config also sends no update for a status-only change); anything else does.
+   */
   update(pod: Pod): void {
     const rv = (p: Pod) => Number(p.metadata?.resourceVersion ?? 0)
-    if (rv(pod) >= rv(this.pod)) this.pod = pod
-    this.enqueue()
+    if (rv(pod) < rv(this.pod)) return this.enqueue()
+    const echo = this.isOwnStatusEcho(pod)
+    this.pod = pod
+    if (!echo) this.enqueue()
+  }
+
+  /** `pod` differs from the one held only by the status this worker sent (and its version). */
+  private isOwnStatusEcho(pod: Pod): boolean {
+    if (this.sentStatus === undefined || stableJson(pod.status ?? {}) !== this.sentStatus) {
+      return false
+    }
+    const withoutStatus = (p: Pod): string => {
+      const { resourceVersion: _rv, managedFields: _mf, ...meta } = p.metadata ?? {}
+      return stableJson({ ...p, metadata: meta, status: undefined })
+    }
+    return withoutStatus(pod) === withoutStatus(this.pod)
   }
 
   /** The pod is gone from the API: kill what runs, remove the sandbox. */
@@ -137,57 +161,39 @@ export class PodWorker {
     }
     this.waiting = new Map()
     const phase = pod.status?.phase
+    let prune = false
+    let listed: ContainerStatus[] | undefined
     if (phase !== 'Succeeded' && phase !== 'Failed') {
-      if (await this.ensureSandbox()) await this.syncContainers()
+      if (await this.ensureSandbox()) {
+        const changes = this.runtimeChanges
+        this.started = []
+        const synced = await this.syncContainers()
+        prune = synced.pastInit
+        // Nothing killed or removed: the listing the decisions were made on, plus what was
+        // started since, is current (anything else that changes wakes the worker again).
+        if (this.runtimeChanges === changes) {
+          const { runtime } = this.deps
+          const started = await Promise.all(this.started.map((id) => runtime.containerStatus(id)))
+          listed = [...synced.containers, ...started]
+        }
+      }
     }
-    await this.writeStatus()
+    const containers = await this.writeStatus(listed)
+    // Old attempts go after the status is out: the status shows only the last two anyway.
+    if (prune) await this.prune(containers)
   }
 
   /** Finds or creates the pod's sandbox and volumes; false when containers must wait. */
   private async ensureSandbox(): Promise<boolean> {
     const { runtime, config } = this.deps
-    const meta = this.pod.metadata ?? {}
     if (this.sandboxId) {
       const s = await runtime.podSandboxStatus(this.sandboxId).catch(() => undefined)
       if (s?.state !== 'ready') this.sandboxId = undefined
     }
     if (!this.sandboxId) {
-      const found = (await runtime.listPodSandboxes({ podUid: this.uid, state: 'ready' })).sort(
-        (a, b) => b.createdAt.getTime() - a.createdAt.getTime()
-      )[0]
-      if (found) {
-        this.sandboxId = found.id
-        this.podIP = found.ip
-      } else {
-        const attempt = (await runtime.listPodSandboxes({ podUid: this.uid })).length
-        const labels = {
-          [LABELS.node]: config.nodeName,
-          [LABELS.podName]: meta.name ?? '',
-          [LABELS.podNamespace]: meta.namespace ?? '',
-          [LABELS.podUid]: this.uid,
-          [LABELS.type]: 'sandbox'
-        }
-        this.deps.log.info('creating pod sandbox', { pod: this.key, attempt })
-        this.sandboxId = await runtime.runPodSandbox({
-          metadata: {
-            name: meta.name ?? '',
-            namespace: meta.namespace ?? '',
-            uid: this.uid,
-            attempt
-          },
-          hostname: this.pod.spec?.hostname ?? meta.name ?? '',
-          labels,
-          annotations: meta.annotations,
-          portMappings: (this.pod.spec?.containers ?? []).flatMap((c) =>
-            (c.ports ?? []).map((p) => ({
-              containerPort: p.containerPort,
-              hostPort: p.hostPort,
-              protocol: (p.protocol ?? 'TCP') as 'TCP'
-            }))
-          )
-        })
-        this.podIP = (await runtime.podSandboxStatus(this.sandboxId)).ip
-      }
+      const sandbox = await findOrRunPodSandbox(this.pod, this.deps)
+      this.sandboxId = sandbox.id
+      this.podIP = sandbox.ip
     }
     if (!this.volumes) {
       try {
@@ -208,7 +214,11 @@ export class PodWorker {
     return true
   }
 
-  private async syncContainers(): Promise<void> {
+  /**
+   * Takes the next step for the pod's containers; answers the listing it decided on and whether
+   * the init containers are all done.
+   */
+  private async syncContainers(): Promise<{ containers: ContainerStatus[]; pastInit: boolean }> {
     const { runtime } = this.deps
     const spec = this.pod.spec
     const policy = spec?.restartPolicy ?? 'Always'
@@ -216,13 +226,13 @@ export class PodWorker {
     for (const init of spec?.initContainers ?? []) {
       const latest = attemptsOf(all, init.name)[0]
       if (latest?.state === 'exited' && latest.exitCode === 0) continue
-      if (latest?.state === 'running') return
+      if (latest?.state === 'running') return { containers: all, pastInit: false }
       if (latest?.state === 'exited') {
         if (policy !== 'Never') await this.restart(init, latest)
-        return
+        return { containers: all, pastInit: false }
       }
       await this.start(init, latest ? latest.attempt : 0, latest)
-      return
+      return { containers: all, pastInit: false }
     }
     for (const c of spec?.containers ?? []) {
       let latest = attemptsOf(all, c.name)[0]
@@ -237,6 +247,7 @@ export class PodWorker {
         const message = `Container ${c.name} ${why}, will be restarted`
         this.deps.events.record(this.pod, 'Normal', R.killing, message, c.name)
         this.deps.log.info('killing container', { pod: this.key, container: c.name, why })
+        this.runtimeChanges++
         await runtime.stopContainer(latest.id, this.pod.spec?.terminationGracePeriodSeconds ?? 30)
         all = await runtime.listContainers({ podUid: this.uid })
         latest = attemptsOf(all, c.name)[0]
@@ -250,7 +261,7 @@ export class PodWorker {
       }
       await this.start(c, latest ? latest.attempt : 0, latest)
     }
-    await this.prune()
+    return { containers: all, pastInit: true }
   }
 
   /** Restarts an exited container unless it is in back-off (CrashLoopBackOff). */
@@ -275,7 +286,9 @@ export class PodWorker {
         `Back-off restarting failed container ${c.name} in pod ${podRef}`,
         c.name
       )
-      this.requeueAfter(backoff.remaining(key, finished))
+      // kubelet syncs a pod in back-off again after its backOffPeriod (10 s), so the BackOff
+      // event counts up meanwhile; the restart itself waits for the back-off to pass.
+      this.requeueAfter(Math.min(backoff.remaining(key, finished), this.deps.backoffInitialMs))
       return
     }
     backoff.next(key)
@@ -290,11 +303,19 @@ export class PodWorker {
   /** Pulls, configures, creates and starts one container (attempt = restartCount). */
   private async start(c: Container, attempt: number, stale?: ContainerStatus): Promise<void> {
     const { runtime, events } = this.deps
-    if (stale?.state === 'created') await runtime.removeContainer(stale.id).catch(() => undefined)
+    if (stale?.state === 'created') {
+      this.runtimeChanges++
+      await runtime.removeContainer(stale.id).catch(() => undefined)
+    }
     const pulled = await ensureImage(this.pod, c, this.deps.pull)
     if (!pulled.ok) {
       this.waiting.set(c.name, pulled.waiting)
-      if (pulled.retryMs !== undefined) this.requeueAfter(pulled.retryMs)
+      // A pull that just failed is reported (ErrImagePull), then at once its back-off, as
+      // kubelet's next sync does (ImagePullBackOff until the retry).
+      if (pulled.waiting.reason === 'ErrImagePull') this.requeueAfter(0)
+      else if (pulled.retryMs !== undefined) {
+        this.requeueAfter(Math.min(pulled.retryMs, this.deps.backoffInitialMs))
+      }
       return
     }
     let config
@@ -319,13 +340,16 @@ export class PodWorker {
     const id = await runtime.createContainer(this.sandboxId ?? '', config)
     events.record(this.pod, 'Normal', R.created, `Created container ${c.name}`, c.name)
     await runtime.startContainer(id)
+    this.started.push(id)
     events.record(this.pod, 'Normal', R.started, `Started container ${c.name}`, c.name)
     this.deps.log.info('started container', { pod: this.key, container: c.name, id, attempt })
   }
 
-  /** Keeps the newest container and the last exited one of each name; removes older ones. */
-  private async prune(): Promise<void> {
-    const all = await this.deps.runtime.listContainers({ podUid: this.uid })
+  /**
+   * Keeps the newest container and the last exited one of each name; removes older ones.
+   * `all` is the pod's containers as listed for the status just written.
+   */
+  private async prune(all: ContainerStatus[]): Promise<void> {
     const names = new Set(all.map((c) => c.name))
     for (const name of names) {
       const attempts = attemptsOf(all, name)
@@ -336,9 +360,13 @@ export class PodWorker {
     }
   }
 
-  private async writeStatus(): Promise<void> {
+  /**
+   * Writes the pod's status when it changed, from `listed` when given (else a fresh listing);
+   * answers the containers it was computed from.
+   */
+  private async writeStatus(listed?: ContainerStatus[]): Promise<ContainerStatus[]> {
     const { runtime, client } = this.deps
-    const containers = await runtime.listContainers({ podUid: this.uid })
+    const containers = listed ?? (await runtime.listContainers({ podUid: this.uid }))
     const running = new Map<string, string>()
     for (const c of containers) if (c.state === 'running') running.set(c.name, c.id)
     this.probes.sync(this.pod, running)
@@ -366,7 +394,9 @@ export class PodWorker {
         initFailed,
         now
       })
-      if (stableJson(status) === stableJson(pod.status ?? {})) return
+      const json = stableJson(status)
+      if (json === stableJson(pod.status ?? {})) return containers
+      this.sentStatus = json
       try {
         const written = await client.updateStatus({ ...pod, status } as never)
         const rv = (p: Pod) => Number(p.metadata?.resourceVersion ?? 0)
@@ -374,13 +404,14 @@ export class PodWorker {
         if (status.phase !== pod.status?.phase)
           this.deps.log.info('pod phase', { pod: this.key, phase: status.phase })
         else logAt(this.deps.log, 3)?.info('pod status updated', { pod: this.key })
-        return
+        return containers
       } catch (err) {
-        if (err instanceof ApiError && err.code === 404) return
+        if (err instanceof ApiError && err.code === 404) return containers
         if (!(err instanceof ApiError) || err.code !== 409) throw err
         const meta = pod.metadata ?? {}
         this.pod = await client.get<never>(KINDS.pod, meta.namespace, meta.name ?? '')
       }
     }
+    return containers
   }
 }

@@ -217,6 +217,28 @@ export interface ContainerStats {
   timestamp: Date
 }
 
+/** A container of this node that changed state (CRI `ContainerEventResponse`, cut down). */
+export interface ContainerEvent {
+  containerId: string
+  /** The pod the container belongs to (its `LABELS.podUid`), when the runtime knows it. */
+  podUid?: string
+}
+
+/** What a container event stream tells its watcher. */
+export interface ContainerEventHandlers {
+  /** The stream is open: changes before this moment are known only from a relist. */
+  onConnected(): void
+  /** A container was created, started, exited or removed. */
+  onEvent(event: ContainerEvent): void
+  /** The stream ended (engine restart, lost connection) and will not deliver more. */
+  onEnd(err?: Error): void
+}
+
+/** A running container event stream. */
+export interface ContainerEventWatch {
+  close(): void
+}
+
 /** The kubelet's view of containers. Every method rejects with a readable Error. */
 export interface ContainerRuntime {
   readonly name: RuntimeName
@@ -255,6 +277,12 @@ export interface ContainerRuntime {
   pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<ImageInfo>
   imageStatus(image: string): Promise<ImageInfo | undefined>
   listImages(): Promise<ImageInfo[]>
+
+  /**
+   * Streams state changes of this node's containers (CRI `GetContainerEvents`), for the evented
+   * PLEG; runtimes without it are relisted every second.
+   */
+  watchContainerEvents?(handlers: ContainerEventHandlers): ContainerEventWatch
 
   /**
    * Releases connections. docker and fake leave containers running (a restarted kubelet adopts

@@ -111,6 +111,17 @@ export function createStatsCollector(
       const seen = new Set<string>()
       const sandboxes = await runtime.listPodSandboxes()
       const containers = await runtime.listContainers({ state: 'running' })
+      // All at once: an engine may take a second per container (docker's stats call), and the
+      // metrics scraper gives a kubelet 5 s for the whole summary.
+      const sampled = new Map(
+        await Promise.all(
+          containers.map(async (c) => {
+            // undefined: exited between the list and the stats call
+            const stats = await runtime.containerStats(c.id).catch(() => undefined)
+            return [c.id, stats] as const
+          })
+        )
+      )
       const pods: PodSummary[] = []
       let nodeCpu = 0
       let nodeMemory = 0
@@ -124,12 +135,8 @@ export function createStatsCollector(
         let podRateKnown = true
         let podMemory = 0
         for (const c of own) {
-          let stats: ContainerStats
-          try {
-            stats = await runtime.containerStats(c.id)
-          } catch {
-            continue // exited between the list and the stats call
-          }
+          const stats = sampled.get(c.id)
+          if (!stats) continue
           const cpu = rate(c.id, stats, seen)
           summaries.push({
             name: c.labels[LABELS.containerName] ?? c.name,

@@ -179,6 +179,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const sockets = new Set<Socket>()
   const serve = (): Server => {
     const server = createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+    // kube-apiserver keeps an idle connection 90 s (IdleTimeout), past the kubelets' 10 s
+    // heartbeat: a lease renewal reuses its connection instead of a TLS handshake each time.
+    server.keepAliveTimeout = 90_000
     // Upgrades (pods/exec's WebSocket) go through the same handler, answered on the raw socket.
     server.on('upgrade', (req, socket, head) => handler(req, upgradeResponse(req, socket, head)))
     server.on('secureConnection', (socket: Socket) => {

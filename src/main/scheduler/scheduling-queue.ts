@@ -13,6 +13,9 @@ export interface QueueOptions {
   maxInUnschedulableMs?: number
 }
 
+/** How often back-off and unschedulable pods are looked at, while there are any. */
+const FLUSH_MS = 200
+
 /** Queues longer than this are served first-in first-out. */
 const MAX_PRIORITY_SCAN = 1000
 
@@ -37,9 +40,7 @@ export class SchedulingQueue {
   private cycle = 0
   private moveRequestCycle = -1
 
-  constructor(private readonly opts: QueueOptions = {}) {
-    this.timer = setInterval(() => this.flush(), 200)
-  }
+  constructor(private readonly opts: QueueOptions = {}) {}
 
   /** Adds or updates a pending pod (an updated unschedulable pod gets another try). */
   add(pod: Pod): void {
@@ -82,6 +83,7 @@ export class SchedulingQueue {
     }
     if (opts.error || this.moveRequestCycle >= cycle) this.backoff.set(key, entry)
     else this.unschedulable.set(key, { ...entry, since: Date.now() })
+    this.startFlushing()
   }
 
   /** A cluster change that may help: every unschedulable pod is retried (after its back-off). */
@@ -92,6 +94,7 @@ export class SchedulingQueue {
       if (e.backoffUntil > Date.now()) this.backoff.set(key, e)
       else this.active.set(key, e)
     }
+    this.startFlushing()
     this.wake()
   }
 
@@ -143,6 +146,12 @@ export class SchedulingQueue {
     return Math.min(max, initial * 2 ** Math.max(0, attempts - 1))
   }
 
+  /** The flush timer runs only while pods wait in back-off or unschedulable (idle: no timer). */
+  private startFlushing(): void {
+    if (this.timer || this.closed) return
+    this.timer = setInterval(() => this.flush(), FLUSH_MS)
+  }
+
   private flush(): void {
     const now = Date.now()
     let moved = false
@@ -160,6 +169,10 @@ export class SchedulingQueue {
         this.active.set(key, e)
         moved = true
       }
+    }
+    if (this.backoff.size === 0 && this.unschedulable.size === 0) {
+      clearInterval(this.timer)
+      this.timer = undefined
     }
     if (moved) this.wake()
   }

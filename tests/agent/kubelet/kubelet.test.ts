@@ -415,6 +415,31 @@ describe('kubelet', () => {
     expect(killing.message).toBe('Container c definition changed, will be restarted')
   })
 
+  it('puts its pod status back when another writer changes it', async () => {
+    await f.admin.create(pod('overwritten', NODE))
+    const running = await until(async () => {
+      const p = await getPod(f, 'overwritten')
+      return p.status?.phase === 'Running' && p
+    })
+    // Twice: the first overwrite may meet a sync the kubelet had coming anyway.
+    for (let round = 0; round < 2; round++) {
+      const current = await getPod(f, 'overwritten')
+      await f.admin.updateStatus({
+        ...current,
+        status: { ...current.status, phase: 'Pending', containerStatuses: [] }
+      })
+      const restored = await until(async () => {
+        const p = await getPod(f, 'overwritten')
+        return p.status?.phase === 'Running' && p.status.containerStatuses?.length === 1 && p
+      })
+      expect(restored.status.containerStatuses[0]).toMatchObject({
+        name: 'c',
+        ready: true,
+        containerID: running.status.containerStatuses[0].containerID
+      })
+    }
+  })
+
   it('ignores pods of other nodes', async () => {
     await f.admin.create(pod('elsewhere', 'n2'))
     await new Promise((r) => setTimeout(r, 1500))

@@ -13,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDockerRuntime } from '../../../src/agent/runtime/docker/docker-runtime'
 import { PAUSE_IMAGE } from '../../../src/agent/runtime/docker/pause-image'
 import { createRuntime } from '../../../src/agent/runtime/index'
-import { ImagePullError, LABELS, type ContainerRuntime } from '../../../src/agent/runtime/types'
+import {
+  ImagePullError,
+  LABELS,
+  RuntimeNotFoundError,
+  type ContainerRuntime
+} from '../../../src/agent/runtime/types'
 import { dockerAvailable, ensureBusyboxImage, localDocker } from '../../helpers/docker-images'
 import { containerConfig, describeRuntimeContract, podMeta, readAll, waitFor } from './contract'
 
@@ -225,6 +230,29 @@ describe.skipIf(!available)('docker runtime', () => {
     expect((await runtime.podSandboxStatus(second)).state).toBe('ready')
     await expect(runtime.podSandboxStatus(first)).rejects.toThrow(/not found/)
     await expect(runtime.containerStatus(member)).rejects.toThrow(/not found/)
+  })
+
+  it('never runs a container in a sandbox stopped behind its back', async () => {
+    const sandbox = await pod('stopped')
+    const config = containerConfig(image, { command: ['sleep', '60'] })
+    await docker.getContainer(sandbox).stop({ t: 0 })
+    // Before the runtime has looked, the engine refuses to join the stopped sandbox's network.
+    const member = await runtime.createContainer(sandbox, config)
+    await expect(runtime.startContainer(member)).rejects.toThrow(/non running container/)
+    expect((await runtime.containerStatus(member)).state).toBe('created')
+    // Once it has seen the sandbox stopped, it refuses the container itself.
+    expect((await runtime.podSandboxStatus(sandbox)).state).toBe('notready')
+    await expect(runtime.createContainer(sandbox, config)).rejects.toThrow(/is not ready/)
+  })
+
+  it('reports a container removed behind its back as not found when started', async () => {
+    const sandbox = await pod('vanished')
+    const id = await runtime.createContainer(
+      sandbox,
+      containerConfig(image, { command: ['sleep', '60'] })
+    )
+    await docker.getContainer(id).remove({ force: true })
+    await expect(runtime.startContainer(id)).rejects.toBeInstanceOf(RuntimeNotFoundError)
   })
 
   it("reports a failed pull with Docker's own message, and finds present images", async () => {

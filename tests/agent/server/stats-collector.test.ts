@@ -1,7 +1,9 @@
 /**
  * The kubelet's stats collector as the metrics scraper relies on it: the node's cumulative CPU
  * never goes down when a container exits (it keeps the exited container's time, as the root
- * cgroup does), and a collector without `self` counts only the pods (simulated nodes).
+ * cgroup does), a collector without `self` counts only the pods (simulated nodes), and the
+ * containers are sampled together, so an engine slow to answer each stats call (docker takes
+ * about a second) does not add up to more than the scraper's timeout.
  */
 import { describe, expect, it } from 'vitest'
 import { createStatsCollector } from '../../../src/agent/server/stats-summary'
@@ -38,5 +40,20 @@ describe('createStatsCollector', () => {
     expect(podsOnly.node.memory.workingSetBytes).toBe(1500)
     expect(own.node.memory.workingSetBytes).toBeGreaterThan(1500)
     expect(own.node.cpu.usageCoreNanoSeconds).toBeGreaterThan(10e9)
+  })
+
+  it('asks for the stats of every container before any answers', async () => {
+    const rt = runtimeWithTwoContainers()
+    // Stats answer only once both were asked for: one at a time would never finish.
+    const asked: (() => void)[] = []
+    const sample = rt.containerStats.bind(rt)
+    rt.containerStats = (id) =>
+      new Promise((resolve, reject) => {
+        asked.push(() => sample(id).then(resolve, reject))
+        if (asked.length === 2) for (const answer of asked) answer()
+      })
+    const summary = await createStatsCollector('node-1', rt, { self: null }).summary()
+    expect(summary.pods[0].containers.map((c) => c.name).sort()).toEqual(['app', 'side'])
+    expect(summary.node.cpu.usageCoreNanoSeconds).toBe(10e9)
   })
 })

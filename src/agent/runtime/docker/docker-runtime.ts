@@ -9,15 +9,12 @@
 import type { Readable } from 'node:stream'
 import Dockerode from 'dockerode'
 import {
-  ImagePullError,
   LABELS,
   RuntimeNotFoundError,
   type ContainerRuntime,
   type ContainerStats,
   type ContainerStatus,
-  type ImageInfo,
   type PodSandboxStatus,
-  type PullProgress,
   type RuntimeFilter
 } from '../types'
 import {
@@ -28,8 +25,13 @@ import {
   toContainerStatus,
   toSandboxStatus
 } from './docker-convert'
+import { watchDockerContainerEvents } from './docker-container-events'
+import { createStatsReader } from './docker-stats'
 import { dockerExecSync } from './docker-exec'
 import { dockerExec } from './docker-exec-stream'
+import { dockerMessage, statusCodeOf } from './docker-errors'
+import { dockerImageService } from './docker-images'
+import { DockerInspectCache } from './docker-inspect-cache'
 import { dockerContainerLogs } from './docker-logs'
 import { ensurePauseImage } from './pause-image'
 
@@ -47,24 +49,6 @@ export interface DockerRuntimeOptions {
 /** How long a sandbox's pause process gets to exit after SIGTERM (it exits at once). */
 const SANDBOX_STOP_SECONDS = 2
 
-type DockerError = Error & { statusCode?: number; json?: { message?: string } }
-
-function statusCodeOf(err: unknown): number | undefined {
-  return (err as DockerError)?.statusCode
-}
-
-/** Docker's own words from a dockerode error ("No such image: …"), without the HTTP prefix. */
-function dockerMessage(err: unknown): string {
-  const e = err as DockerError
-  if (e?.json?.message) return e.json.message
-  // Streamed answers (pull, import) carry the engine's words only inside dockerode's message.
-  return (e?.message ?? String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim()
-}
-
-function toImageInfo(info: Dockerode.ImageInspectInfo | Dockerode.ImageInfo): ImageInfo {
-  return { id: info.Id, repoTags: info.RepoTags ?? [], sizeBytes: info.Size }
-}
-
 /** A ContainerRuntime on a Docker engine (API 1.41, Docker 20.10 or newer). */
 export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntime {
   if (!opts?.nodeName) throw new Error('the docker runtime needs a nodeName')
@@ -75,6 +59,9 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
   const extraLabels = opts.labels ?? {}
   const openLogs = new Set<Readable>()
   let pauseImage: Promise<string> | undefined
+  const cache = new DockerInspectCache(docker)
+  const readStats = createStatsReader(docker)
+  const images = dockerImageService(docker)
 
   /** Inspects a container of this node of the given type, or throws RuntimeNotFoundError. */
   async function inspectOwn(
@@ -94,21 +81,11 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     if (labels[LABELS.node] !== nodeName || labels[LABELS.type] !== type) {
       throw new RuntimeNotFoundError(what)
     }
+    if (type === 'sandbox' && !info.State.Running) cache.sandboxStopped(info.Id)
     return info
   }
 
-  /** Inspects every listed container of this node, skipping any removed meanwhile. */
-  /**
-   * Inspections by container, kept while the container's listed state stays the same: what a
-   * relist needs (state, exit code, times) only changes with it, since containers are never
-   * restarted in place. The kubelet relists every second, so this spares the engine an inspect
-   * per container per second.
-   */
-  const inspected = new Map<
-    string,
-    { type: 'sandbox' | 'container'; state: string; info: Dockerode.ContainerInspectInfo }
-  >()
-
+  /** Inspects every listed container of this node (kept ones from the cache); skips gone ones. */
   async function inspectAll(
     type: 'sandbox' | 'container',
     filter?: RuntimeFilter
@@ -117,33 +94,17 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
       all: true,
       filters: dockerFilters(nodeName, type, filter)
     })
-    const infos = await Promise.all(
-      list.map(async (c) => {
-        const cached = inspected.get(c.Id)
-        if (cached && cached.state === c.State) return cached.info
-        try {
-          const info = await docker.getContainer(c.Id).inspect()
-          inspected.set(c.Id, { type, state: c.State, info })
-          return info
-        } catch (err) {
-          if (statusCodeOf(err) === 404) return undefined
-          throw err
-        }
-      })
-    )
+    const infos = await Promise.all(list.map((c) => cache.inspect(c.Id, c.State, type)))
     // A list of every sandbox or container of the node forgets the removed ones.
     const everything =
       !filter?.podUid &&
       !filter?.podSandboxId &&
       !filter?.state &&
       Object.keys(filter?.labels ?? {}).every((key) => key === LABELS.node)
-    if (everything) {
-      const listed = new Set(list.map((c) => c.Id))
-      for (const [id, entry] of inspected) {
-        if (entry.type === type && !listed.has(id)) inspected.delete(id)
-      }
-    }
-    return infos.filter((i): i is Dockerode.ContainerInspectInfo => i !== undefined)
+    if (everything) cache.retain(type, new Set(list.map((c) => c.Id)))
+    const found = infos.filter((i): i is Dockerode.ContainerInspectInfo => i !== undefined)
+    if (type === 'sandbox') for (const i of found) if (!i.State.Running) cache.sandboxStopped(i.Id)
+    return found
   }
 
   /** docker stop, tolerating "already stopped" and "gone". */
@@ -158,6 +119,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
 
   /** docker rm -f -v, tolerating "gone" and "already being removed". */
   async function remove(id: string): Promise<void> {
+    cache.forget(id)
     try {
       await docker.getContainer(id).remove({ force: true, v: true })
     } catch (err) {
@@ -191,16 +153,6 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     await remove(info.Id)
   }
 
-  async function imageStatus(image: string): Promise<ImageInfo | undefined> {
-    if (typeof image !== 'string' || !image.trim()) throw new Error('an image name is required')
-    try {
-      return toImageInfo(await docker.getImage(image).inspect())
-    } catch (err) {
-      if (statusCodeOf(err) === 404) return undefined
-      throw new Error(`inspect image ${image}: ${dockerMessage(err)}`)
-    }
-  }
-
   return {
     name: 'docker',
 
@@ -219,8 +171,6 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
       })
       const image = await pauseImage
       const name = sandboxName(config)
-      // A sandbox of the same pod and attempt left behind (e.g. a failed start) is replaced.
-      await removeSandboxWithContainers(name)
       const exposed: Record<string, object> = {}
       const bindings: Record<string, { HostPort: string }[]> = {}
       for (const p of config.portMappings ?? []) {
@@ -228,20 +178,38 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
         exposed[key] = {}
         if (p.hostPort) bindings[key] = [{ HostPort: String(p.hostPort) }]
       }
-      const container = await docker.createContainer({
+      const labels = sandboxLabels(config, nodeName, extraLabels)
+      const options: Dockerode.ContainerCreateOptions = {
         name,
         Image: image,
         Hostname: config.hostname,
-        Labels: sandboxLabels(config, nodeName, extraLabels),
+        Labels: labels,
         ExposedPorts: exposed,
         HostConfig: { NetworkMode: network, PortBindings: bindings, RestartPolicy: { Name: 'no' } }
-      })
+      }
+      let container: Dockerode.Container
+      try {
+        container = await docker.createContainer(options)
+      } catch (err) {
+        if (statusCodeOf(err) !== 409) throw err
+        // The name is taken: a sandbox of the same pod and attempt left behind (e.g. a failed
+        // start) is replaced. Asked only on a conflict, so a new pod costs no lookup.
+        await removeSandboxWithContainers(name)
+        container = await docker.createContainer(options)
+      }
       try {
         await container.start()
       } catch (err) {
         await remove(container.id)
         throw new Error(`start pod sandbox ${name}: ${dockerMessage(err)}`)
       }
+      cache.createdSandbox({
+        id: container.id,
+        metadata: { ...config.metadata },
+        state: 'ready',
+        createdAt: new Date(),
+        labels
+      })
       return container.id
     },
 
@@ -258,6 +226,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
         filters: dockerFilters(nodeName, 'container', { podSandboxId: info.Id })
       })
       await Promise.all(rest.map((c) => stop(c.Id, 0)))
+      cache.sandboxStopped(info.Id)
       await stop(info.Id, SANDBOX_STOP_SECONDS)
     },
 
@@ -285,16 +254,18 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
 
     async createContainer(sandboxId, config) {
       if (!config?.name || !config.image) throw new Error('a container needs a name and an image')
-      const sandbox: PodSandboxStatus = toSandboxStatus(
-        await inspectOwn(sandboxId, 'sandbox'),
-        network
-      )
+      // A sandbox this runtime started and has not seen stop needs no inspect: its name and
+      // labels are what it was created with, and the engine refuses to join a stopped one.
+      const sandbox: PodSandboxStatus =
+        cache.runningSandbox(sandboxId) ??
+        toSandboxStatus(await inspectOwn(sandboxId, 'sandbox'), network)
       if (sandbox.state !== 'ready') {
         throw new Error(`pod sandbox ${sandboxId} is not ready; cannot create ${config.name}`)
       }
       const options = containerCreateOptions(sandbox, config, nodeName, extraLabels)
       try {
         const container = await docker.createContainer(options)
+        cache.createdContainer(container.id)
         return container.id
       } catch (err) {
         throw new Error(`create container ${options.name}: ${dockerMessage(err)}`)
@@ -302,13 +273,21 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     },
 
     async startContainer(id) {
-      await inspectOwn(id, 'container')
+      // One this runtime created is known to be this node's; any other is looked up first.
+      if (!cache.isOwn(id, 'container')) await inspectOwn(id, 'container')
       try {
         await docker.getContainer(id).start()
       } catch (err) {
-        if (statusCodeOf(err) !== 304)
-          throw new Error(`start container ${id}: ${dockerMessage(err)}`)
+        const code = statusCodeOf(err)
+        if (code === 404) {
+          cache.forget(id)
+          throw new RuntimeNotFoundError(`container ${JSON.stringify(id)}`)
+        }
+        if (code !== 304) throw new Error(`start container ${id}: ${dockerMessage(err)}`)
       }
+      // The kubelet lists the pod next to report it Running: its inspection is on the way
+      // meanwhile, rather than asked for after the listing.
+      cache.inspect(id, 'running', 'container').catch(() => undefined)
     },
 
     async stopContainer(id, timeoutSeconds) {
@@ -332,6 +311,9 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     },
 
     async containerStatus(id): Promise<ContainerStatus> {
+      // Right after a start the runtime's own inspection is on its way (startContainer).
+      const shared = await cache.inFlight(id, 'container')?.catch(() => undefined)
+      if (shared) return toContainerStatus(shared)
       return toContainerStatus(await inspectOwn(id, 'container'))
     },
 
@@ -372,11 +354,9 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     },
 
     async containerStats(id): Promise<ContainerStats> {
-      await inspectOwn(id, 'container')
-      // one-shot (API 1.41) skips the second sample stream: false would wait for.
-      const s = (await docker
-        .getContainer(id)
-        .stats({ stream: false, 'one-shot': true } as never)) as unknown as Dockerode.ContainerStats
+      // Every scrape samples every container: one it made needs no inspect to be known as its own.
+      if (!cache.isOwn(id, 'container')) await inspectOwn(id, 'container')
+      const s = await readStats(id)
       const mem = s.memory_stats ?? ({} as Dockerode.ContainerStats['memory_stats'])
       const detail = (mem.stats ?? {}) as unknown as Record<string, number | undefined>
       // The kubelet's working set: usage minus inactive file pages (cgroup v1 or v2 names).
@@ -389,35 +369,9 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
       }
     },
 
-    async pullImage(image, onProgress?: (p: PullProgress) => void) {
-      const present = await imageStatus(image)
-      if (present) return present
-      try {
-        const stream = await docker.pull(image)
-        await new Promise<void>((resolve, reject) =>
-          docker.modem.followProgress(
-            stream,
-            (err: Error | null) => (err ? reject(err) : resolve()),
-            (event: { status?: string; progress?: string; id?: string }) => {
-              if (!onProgress || !event.status) return
-              const detail = [event.id, event.progress].filter(Boolean).join(' ')
-              onProgress({ status: event.status, ...(detail ? { detail } : {}) })
-            }
-          )
-        )
-      } catch (err) {
-        throw new ImagePullError(image, dockerMessage(err))
-      }
-      const pulled = await imageStatus(image)
-      if (!pulled) throw new ImagePullError(image, `image ${image} is still missing after the pull`)
-      return pulled
-    },
+    ...images,
 
-    imageStatus,
-
-    async listImages() {
-      return (await docker.listImages()).map(toImageInfo)
-    },
+    watchContainerEvents: (handlers) => watchDockerContainerEvents(docker, nodeName, handlers),
 
     async close() {
       for (const stream of openLogs) stream.destroy()
