@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { runApiWorkloads, type ApiConfig } from './apiserver/api-workloads'
+import { runFanoutFloor } from './apiserver/fanout-floor'
 import { round } from './apiserver/load'
 import { startServerProcess, type ServerProcess } from './apiserver/server-process'
 import { runStoreBaseline } from './apiserver/store-baseline'
@@ -98,8 +99,15 @@ export async function run(args: string[]): Promise<number> {
     log(`API server pid ${server.pid} at ${server.url}; ${pool.size} watcher processes`)
     const api = await runApiWorkloads(server, pool, config, log)
     Object.assign(metrics, api.metrics)
-    await resources.release()
+    resources.server = undefined
+    await server.stop()
     if (profileDir) log(`server CPU profile written to ${profileDir}`)
+
+    const biggest = config.watch[config.watch.length - 1]
+    log(`== the watch fan-out floor: ${biggest.watchers} watchers of a bare HTTPS server`)
+    const template = { storedPod: api.storedPod, templateName: api.templateName }
+    Object.assign(metrics, await runFanoutFloor(pool, biggest, template, log))
+    await resources.release()
 
     log('== the same operations on the store directly')
     const storeConfig = quick ? shortened(config) : config
@@ -188,6 +196,7 @@ function overheadRatios(m: Metrics, config: ApiConfig): Metrics {
   for (const w of config.watch) {
     const name = `watch_${w.watchers}`
     time(`${name}_p99_delay_ms`, `store_${name}_p99_delay_ms`, `${name}_overhead_x`)
+    time(`${name}_p99_delay_ms`, `floor_${name}_p99_delay_ms`, `${name}_vs_floor_x`)
   }
   return out
 }
@@ -237,6 +246,18 @@ function printTable(m: Metrics, config: ApiConfig): void {
       cell(m[`${name}_server_cpu_pct`], '%'),
       cell(m[`${name}_client_cpu_pct`], '%')
     ])
+    if (m[`floor_${name}_p99_delay_ms`] === undefined) continue
+    rows.push([
+      `  fan-out floor (bare HTTPS)`,
+      cell(m[`floor_${name}_write_ops`]),
+      cell(m[`floor_${name}_p50_delay_ms`]),
+      cell(m[`floor_${name}_p99_delay_ms`]),
+      '-',
+      '-',
+      cell(m[`${name}_vs_floor_x`], 'x'),
+      cell(m[`floor_${name}_server_cpu_pct`], '%'),
+      '-'
+    ])
   }
   const columns = [
     'operation',
@@ -259,7 +280,8 @@ function printTable(m: Metrics, config: ApiConfig): void {
   console.log('')
   console.log(
     `overhead: store ops/s ÷ API ops/s, or API ms ÷ store ms (list, watch p99); cpu: % of one ` +
-      `core over the phase (client: this process plus the watcher processes)`
+      `core over the phase (client: this process plus the watcher processes); fan-out floor: ` +
+      `the same watchers, bytes and writes on a bare HTTPS server (overhead = API p99 ÷ floor p99)`
   )
   console.log(
     `pods: ${cell(m.pod_request_bytes)} B sent, ${cell(m.pod_stored_bytes)} B stored; ` +
@@ -307,7 +329,12 @@ function printTargets(m: Metrics): void {
     watchWrites !== undefined && watchWrites < 0.9 * WATCH_RATE
       ? ` — only ${watchWrites} of ${WATCH_RATE} writes/s got through, so the load was lighter than asked`
       : ''
-  console.log(target(m.watch_500_p99_delay_ms, 100, 'watch_500_p99_delay_ms') + underLoad)
+  const floor =
+    m.floor_watch_500_p99_delay_ms === undefined
+      ? ''
+      : ` — a bare HTTPS server with no API behind it, same watchers and bytes: p99 ` +
+        `${m.floor_watch_500_p99_delay_ms} ms at ${m.floor_watch_500_write_ops} writes/s`
+  console.log(target(m.watch_500_p99_delay_ms, 100, 'watch_500_p99_delay_ms') + underLoad + floor)
   console.log(target(m.rss_growth_10k_pods_mb, 200, 'rss_growth_10k_pods_mb'))
   console.log('')
 }

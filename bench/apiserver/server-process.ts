@@ -123,7 +123,7 @@ function statusField(pid: number, field: string): number {
 }
 
 /** utime + stime of /proc/<pid>/stat, ms. */
-function cpuTimeMs(pid: number): number {
+export function cpuTimeMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

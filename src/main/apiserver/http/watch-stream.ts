@@ -67,7 +67,8 @@ interface Outbox {
 const waiting = new Set<Outbox>()
 let flushTimer: NodeJS.Timeout | undefined
 
-function flushInterval(streams: number): number {
+/** How long output waits with `streams` watches open (exported for the benchmark's fan-out floor). */
+export function flushInterval(streams: number): number {
   const spread = (streams * 1000) / FLUSH_WRITES_PER_SECOND
   return Math.min(MAX_FLUSH_INTERVAL_MS, Math.max(MIN_FLUSH_INTERVAL_MS, spread))
 }
