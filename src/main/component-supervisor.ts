@@ -204,8 +204,7 @@ export class ComponentSupervisor {
     slot.instance = undefined
     slot.run++
     const startedAt = slot.record.startedAt ?? new Date()
-    const finishedAt = new Date()
-    if (finishedAt.getTime() - startedAt.getTime() >= this.o.backoffResetMs) {
+    if (Date.now() - startedAt.getTime() >= this.o.backoffResetMs) {
       slot.backoffMs = this.o.initialBackoffMs
     }
     const delay = slot.backoffMs
@@ -215,6 +214,8 @@ export class ComponentSupervisor {
       backoffMs: delay,
       restartCount: slot.record.restartCount + 1
     })
+    // After the line above, so the failed run's log (`logs --previous`) ends with it.
+    const finishedAt = new Date()
     this.update(slot, {
       state: 'waiting',
       ready: false,

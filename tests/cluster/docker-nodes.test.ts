@@ -1,8 +1,9 @@
 /**
  * Worker nodes on the real Docker engine, end to end: `kubedesk up --nodes 3 --provider docker`
  * from source with the current kubelet bundle, driven with the real kubectl and `kubedesk node`.
- * Docker container names are global (`kubedesk-worker`, …), so every docker-provider cluster test
- * lives in this one file and runs one at a time. afterAll force-removes the node containers
+ * Docker container names are global (`kubedesk-worker`, …), so the docker-provider cluster tests
+ * live in this one file and hold the docker node lock (../helpers/docker-node-lock) while they
+ * run, as the desktop's docker node test does. afterAll force-removes the node containers
  * labelled with this cluster's data directory and the pod containers of this test's pods.
  * Skipped, with the reason printed, only when no Docker engine answers.
  */
@@ -18,6 +19,7 @@ import {
   ensureBusyboxImage,
   localDocker
 } from '../helpers/docker-images'
+import { LOCK_WAIT_MS, lockDockerNodes } from '../helpers/docker-node-lock'
 import {
   applyAll,
   cpuCores,
@@ -121,8 +123,11 @@ async function waitForFreeNodeNames(): Promise<void> {
   )
 }
 
+let unlock: (() => void) | undefined
+
 describe.skipIf(!available)('worker nodes on docker', () => {
   beforeAll(async () => {
+    unlock = await lockDockerNodes(LOCK_WAIT_MS)
     await waitForFreeNodeNames()
     await ensureBusyboxImage(docker)
     // The rollout scenario's second revision: the same local image under a tag of its own.
@@ -160,37 +165,41 @@ describe.skipIf(!available)('worker nodes on docker', () => {
     ])
     restarts = watchRestarts(c, 'crash')
     await rememberUids(c)
-  }, 240_000)
+  }, LOCK_WAIT_MS + 240_000)
 
   afterAll(async () => {
-    restarts?.stop()
-    if (!cluster) return
-    await rememberUids(cluster).catch(() => undefined)
-    await cluster.stop()
-    // Docker nodes outlive `up`: remove the node containers first (their kubelets stop
-    // restarting pods), then the containers of this test's pods, and nothing else.
-    const nodes = await containersLabelled(`${CLUSTER_LABEL}=${cluster.dataDir}`, true)
-    for (const n of nodes) await docker.getContainer(n.Id).remove({ force: true, v: true })
-    for (const node of [...WORKERS, BIG]) {
-      for (const ct of await containersLabelled(`${LABELS.node}=${node}`, true)) {
-        if (!podUids.has(ct.Labels[LABELS.podUid])) continue
+    try {
+      restarts?.stop()
+      if (!cluster) return
+      await rememberUids(cluster).catch(() => undefined)
+      await cluster.stop()
+      // Docker nodes outlive `up`: remove the node containers first (their kubelets stop
+      // restarting pods), then the containers of this test's pods, and nothing else.
+      const nodes = await containersLabelled(`${CLUSTER_LABEL}=${cluster.dataDir}`, true)
+      for (const n of nodes) await docker.getContainer(n.Id).remove({ force: true, v: true })
+      for (const node of [...WORKERS, BIG]) {
+        for (const ct of await containersLabelled(`${LABELS.node}=${node}`, true)) {
+          if (!podUids.has(ct.Labels[LABELS.podUid])) continue
+          await docker
+            .getContainer(ct.Id)
+            .remove({ force: true, v: true })
+            .catch(() => undefined)
+        }
+      }
+      const network = await docker
+        .getNetwork('kubedesk')
+        .inspect()
+        .catch(() => undefined)
+      if (network && Object.keys(network.Containers ?? {}).length === 0) {
         await docker
-          .getContainer(ct.Id)
-          .remove({ force: true, v: true })
+          .getNetwork('kubedesk')
+          .remove()
           .catch(() => undefined)
       }
+      rmSync(cluster.tmp, { recursive: true, force: true })
+    } finally {
+      unlock?.()
     }
-    const network = await docker
-      .getNetwork('kubedesk')
-      .inspect()
-      .catch(() => undefined)
-    if (network && Object.keys(network.Containers ?? {}).length === 0) {
-      await docker
-        .getNetwork('kubedesk')
-        .remove()
-        .catch(() => undefined)
-    }
-    rmSync(cluster.tmp, { recursive: true, force: true })
   }, 90_000)
 
   it('runs 3 Ready workers and a tainted control plane; node add gives a node of the asked size', async () => {

@@ -1,6 +1,6 @@
 /**
- * Node failure and the node shell on a docker node (skipped without a Docker engine; run under
- * `flock /tmp/kubedesk-docker.lock`): fail kills the node container and its pods' containers at
+ * Node failure and the node shell on a docker node (skipped without a Docker engine; holds the
+ * docker node lock, since node names are global on the engine and tests/cluster uses them): fail kills the node container and its pods' containers at
  * once, the node goes NotReady and comes back Ready after start; the node's terminal is a
  * `docker exec` shell where crictl lists the pods' containers.
  */
@@ -9,26 +9,33 @@ import { createActions } from '../../src/main/desktop/host/actions'
 import { createTerminals } from '../../src/main/desktop/host/terminals'
 import type { TerminalOutput } from '../../src/shared/desktop-api'
 import { BUSYBOX_IMAGE, dockerAvailable, localDocker } from '../helpers/docker-images'
+import { LOCK_WAIT_MS, lockDockerNodes } from '../helpers/docker-node-lock'
 import { eventually, startHostCluster, waitForNode, type HostCluster } from './host-fixture'
 
 const WORKER = 'kubedesk-worker'
 const available = await dockerAvailable()
 
 let cluster: HostCluster | undefined
+let unlock: (() => void) | undefined
 
 describe.skipIf(!available)('a docker node', () => {
   beforeAll(async () => {
+    unlock = await lockDockerNodes(LOCK_WAIT_MS)
     cluster = await startHostCluster({ provider: 'docker', nodes: 1, quickNodeHealth: true })
     await waitForNode(cluster!, WORKER, 'Ready', 120_000)
-  }, 180_000)
+  }, LOCK_WAIT_MS + 180_000)
 
   afterAll(async () => {
-    if (!cluster) return
-    // Docker nodes outlive the control plane by design: remove this test's.
-    await createActions(cluster.ctx)
-      .nodeAction({ action: 'rm', name: WORKER })
-      .catch(() => undefined)
-    await cluster.stop()
+    try {
+      if (!cluster) return
+      // Docker nodes outlive the control plane by design: remove this test's.
+      await createActions(cluster.ctx)
+        .nodeAction({ action: 'rm', name: WORKER })
+        .catch(() => undefined)
+      await cluster.stop()
+    } finally {
+      unlock?.()
+    }
   }, 120_000)
 
   it('gives a shell in the node where crictl works', async () => {
