@@ -347,7 +347,9 @@ export class ControlPlane {
       dataDir: o.dataDir,
       settings: o,
       runStartedAt: this.runStartedAt,
-      log: this.log
+      log: this.log,
+      inProcessPodLogs: (pod, container, opts) =>
+        this.nodes.inProcessLogs.open(pod, container, opts)
     })
     this.metrics.start({
       client: this.apiServer!.client,

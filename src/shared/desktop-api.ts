@@ -104,13 +104,28 @@ export interface PodSummary {
 /** What can be done to a node from the UI (and, for add/stop/start/rm, from `kubedesk node`). */
 export type NodeActionInput =
   | { action: 'add'; cpu?: number; /** "2Gi", "1536Mi" */ memory?: string }
-  | { action: 'stop' | 'start' | 'rm' | 'cordon' | 'uncordon' | 'drain'; name: string }
+  | { action: 'stop' | 'start' | 'rm' | 'cordon' | 'uncordon'; name: string }
+  | ({ action: 'drain'; name: string } & DrainOptions)
   /**
    * A crash, not a clean stop: the kubelet stops heartbeating at once and its pods' containers
    * die with it, so the node goes NotReady after the grace period and its pods are evicted.
    * `start` brings it back.
    */
   | { action: 'fail'; name: string }
+
+/**
+ * `kubectl drain`'s flags, each false when absent (as in kubectl): without them a drain refuses,
+ * naming the pods, when the node runs DaemonSet-managed pods, pods with emptyDir volumes, or
+ * pods that declare no controller.
+ */
+export interface DrainOptions {
+  /** --ignore-daemonsets: leave DaemonSet-managed pods running and drain the rest. */
+  ignoreDaemonSets?: boolean
+  /** --delete-emptydir-data: also evict pods with emptyDir volumes (their data is lost). */
+  deleteEmptyDirData?: boolean
+  /** --force: also evict pods that declare no controller (nothing recreates them). */
+  force?: boolean
+}
 
 /** What an action did, in a sentence the UI shows ("node kubedesk-worker2 stopped"). */
 export interface ActionResult {

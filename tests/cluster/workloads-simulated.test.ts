@@ -38,7 +38,8 @@ describe('workloads on simulated nodes', () => {
       return cluster
     },
     image2: 'busybox:v2',
-    podLogs: false,
+    // The fake runtime logs KUBEDESK_FAKE_LOG, served in process (nodes/in-process-logs.ts).
+    podLogs: true,
     graceSeconds: Number(
       QUICK_FLAGS[QUICK_FLAGS.indexOf('--node-monitor-grace-period') + 1].replace('s', '')
     ),

@@ -1,6 +1,6 @@
 /**
  * The desktop host's node actions on simulated nodes: cordon and uncordon (spec.unschedulable),
- * drain (evicts all but DaemonSet pods), fail (the node goes NotReady once its lease expires;
+ * drain (kubectl's refusals naming the pods, and its --ignore-daemonsets and --force), fail (the node goes NotReady once its lease expires;
  * start brings it back), add with a size, and readable refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -49,7 +49,7 @@ describe('node actions', () => {
     expect(uncordoned.spec.unschedulable).toBeUndefined()
   })
 
-  it('drain cordons the node and evicts every pod but DaemonSet ones', async () => {
+  it('drain refuses, naming the pods, what kubectl drain refuses; with the flags it drains', async () => {
     await actions.deploy({ name: 'app', image: 'busybox', replicas: 4, env: [], expose: false })
     await cluster.client.create({
       apiVersion: 'apps/v1',
@@ -63,20 +63,52 @@ describe('node actions', () => {
         }
       }
     })
-    const before = await eventually('app and agent pods on the worker', async () => {
-      const pods = await podsOn(WORKER)
-      const apps = pods.filter((p) => p.metadata.labels.app === 'app')
-      const agents = pods.filter((p) => p.metadata.labels.app === 'agent')
-      return apps.length > 0 && agents.length === 1 ? apps.length : undefined
+    // A pod no controller manages: once evicted, nothing brings it back.
+    await cluster.client.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'bare', namespace: 'default', labels: { app: 'bare' } },
+      spec: { nodeName: WORKER, containers: [{ name: 'bare', image: 'busybox' }] }
     })
-    const { message } = await actions.nodeAction({ action: 'drain', name: WORKER })
-    expect(message).toBe(
-      `node/${WORKER} drained: evicted ${before} pod${before === 1 ? '' : 's'}, ` +
-        'ignored 1 DaemonSet or mirror pod'
+    const onWorker = async () => {
+      const pods = await podsOn(WORKER)
+      const app = (name: string) => pods.filter((p) => p.metadata.labels?.app === name)
+      return { apps: app('app').length, agents: app('agent'), bare: app('bare').length }
+    }
+    const before = await eventually('app, agent and bare pods on the worker', async () => {
+      const now = await onWorker()
+      return now.apps > 0 && now.agents.length === 1 && now.bare === 1 ? now : undefined
+    })
+    const agent = `default/${before.agents[0].metadata.name}`
+
+    // kubectl's defaults: DaemonSet pods and the bare pod block; nothing is evicted.
+    await expect(actions.nodeAction({ action: 'drain', name: WORKER })).rejects.toThrow(
+      `node/${WORKER} cordoned, but not drained: ` +
+        `cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): ${agent}; ` +
+        'cannot delete Pods that declare no controller (use --force to override): default/bare'
     )
-    const node = await cluster.client.get<Json>(NODE, undefined, WORKER)
-    expect(node.spec.unschedulable).toBe(true)
-    // The Deployment's pods come back on the other node; the DaemonSet pod stays.
+    expect((await cluster.client.get<Json>(NODE, undefined, WORKER)).spec.unschedulable).toBe(true)
+    await expect(
+      actions.nodeAction({ action: 'drain', name: WORKER, ignoreDaemonSets: true })
+    ).rejects.toThrow(
+      `node/${WORKER} cordoned, but not drained: ` +
+        'cannot delete Pods that declare no controller (use --force to override): default/bare'
+    )
+    expect(await onWorker()).toMatchObject({ apps: before.apps, bare: 1 })
+
+    const { message } = await actions.nodeAction({
+      action: 'drain',
+      name: WORKER,
+      ignoreDaemonSets: true,
+      force: true
+    })
+    expect(message).toBe(
+      `node/${WORKER} drained: evicted ${before.apps + 1} pods, ` +
+        'ignored 1 DaemonSet or mirror pod ' +
+        '(deleting Pods that declare no controller: default/bare)'
+    )
+    // The Deployment's pods come back on the other node; the DaemonSet pod stays; the bare one
+    // is gone for good.
     await eventually('4 app pods on the other node', async () => {
       const pods = await podsOn(WORKER2)
       return pods.filter((p) => p.metadata.labels.app === 'app').length === 4 ? true : undefined
@@ -84,6 +116,12 @@ describe('node actions', () => {
     const left = await podsOn(WORKER)
     expect(left.map((p) => p.metadata.labels.app)).toEqual(['agent'])
     await actions.nodeAction({ action: 'uncordon', name: WORKER })
+  })
+
+  it('refuses drain options that are not booleans', async () => {
+    await expect(
+      actions.nodeAction({ action: 'drain', name: WORKER, force: 'yes' as unknown as boolean })
+    ).rejects.toThrow('drain option force must be true or false, not "yes"')
   })
 
   it('fail makes the node NotReady once its lease expires; start brings it back', async () => {

@@ -159,6 +159,10 @@ describe('the desktop UI in Chromium (browser mode, process nodes)', () => {
     await panel.getByLabel('Replicas').fill('5')
     await panel.getByRole('button', { name: 'Scale', exact: true }).click()
     await screenshot('workloads')
+    // The open object is in the address, so a reload (or a shared link) shows it again.
+    expect(new URL(page.url()).hash).toBe('#/workloads?name=web&objectNamespace=default')
+    await page.reload()
+    await page.getByTestId('detail-panel').getByLabel('Replicas').waitFor()
     await show('nodes')
     const pods = page.locator(
       '[data-testid="node-box"] [data-testid="pod"][data-pod^="default/web-"]'

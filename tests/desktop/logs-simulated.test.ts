@@ -1,18 +1,16 @@
 /**
  * The desktop host's logs on simulated nodes: the in-process kubelets' logs are offered where
- * they write and follow like any component, a burst of lines arrives in a few batched pushes, and a pod on a simulated node
- * (the fake runtime writes no logs) ends its subscription with a message saying so.
+ * they write and follow like any component, a burst of lines arrives in a few batched pushes, and
+ * a pod on a simulated node shows (in the Logs view and to `kubectl logs`) what the fake runtime
+ * simulated: its command, how it was set to end, and its exit.
  */
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogs } from '../../src/main/desktop/host/logs'
 import { logHubFor } from '../../src/main/observe/log-hub'
-import {
-  eventually,
-  LogRecorder,
-  startHostCluster,
-  waitForNode,
-  type HostCluster
-} from './host-fixture'
+import { LogRecorder, startHostCluster, waitForNode, type HostCluster } from './host-fixture'
 
 const WORKER = 'kubedesk-worker'
 
@@ -75,26 +73,75 @@ describe('logs on simulated nodes', () => {
     expect(sub.updates.length).toBe(pushes)
   })
 
-  it('a pod on a simulated node ends its log subscription readably', async () => {
+  it("follows a simulated pod's log: what the fake runtime simulated, to its exit", async () => {
+    await cluster.client.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'brief', namespace: 'default' },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'c',
+            image: 'busybox',
+            command: ['sh', '-c', 'echo hi'],
+            env: [
+              { name: 'KUBEDESK_FAKE_EXIT_CODE', value: '3' },
+              { name: 'KUBEDESK_FAKE_RUN_SECONDS', value: '1' }
+            ]
+          }
+        ]
+      }
+    })
+    const sub = new LogRecorder()
+    const stop = logs.subscribeLogs(
+      { source: { kind: 'pod', namespace: 'default', name: 'brief', container: 'c' } },
+      sub.emit,
+      sub.fail
+    )
+    try {
+      await sub.until('the end', () => sub.errors.length > 0, 30_000)
+      const texts = sub.lines().map((l) => l.text)
+      expect(texts).toContain(
+        `[kubedesk] started "sh -c echo hi" (image busybox) on simulated node ${WORKER}`
+      )
+      expect(texts).toContain(
+        '[kubedesk] a simulated container runs no process and logs nothing else; ' +
+          'it exits with code 3 after 1s'
+      )
+      expect(texts).toContain('[kubedesk] exited with code 3 (Error)')
+      expect(sub.errors[0]).toBe('pod default/brief has finished (Failed); its log ends here')
+    } finally {
+      stop()
+    }
+  })
+
+  it('serves `kubectl logs` of a simulated pod over HTTPS', async () => {
     await cluster.client.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'quiet', namespace: 'default' },
       spec: { containers: [{ name: 'c', image: 'busybox' }] }
     })
-    await eventually('the quiet pod scheduled', async () => {
-      const pod = await cluster.client.get({ apiVersion: 'v1', kind: 'Pod' }, 'default', 'quiet')
-      return (pod.spec as { nodeName?: string }).nodeName ? true : undefined
-    })
-    const sub = new LogRecorder()
-    logs.subscribeLogs(
-      { source: { kind: 'pod', namespace: 'default', name: 'quiet', container: 'c' } },
-      sub.emit,
-      sub.fail
+    const kubeconfig = join(cluster.dataDir, 'kubeconfig')
+    // Asynchronously: the API server answering it runs in this process.
+    const kubectl = async (...args: string[]) =>
+      (
+        await promisify(execFile)(process.env.KUBECTL ?? 'kubectl', [
+          '--kubeconfig',
+          kubeconfig,
+          ...args
+        ])
+      ).stdout
+    await kubectl('wait', '--for=condition=Ready', 'pod/quiet', '--timeout=30s')
+    expect(await kubectl('logs', 'quiet')).toBe(
+      `[kubedesk] started the image's default command (image busybox) on simulated node ` +
+        `${WORKER}\n` +
+        '[kubedesk] a simulated container runs no process and logs nothing else; ' +
+        'it runs until stopped\n'
     )
-    await sub.until('the end', () => sub.errors.length > 0)
-    expect(sub.errors[0]).toBe(
-      'pod default/quiet runs on a simulated node: its containers write no logs'
+    expect(await kubectl('logs', 'quiet', '--tail=1', '--timestamps')).toMatch(
+      /^\d{4}-\d{2}-\d{2}T[\d:.]+Z \[kubedesk\] a simulated container .* runs until stopped\n$/
     )
   })
 

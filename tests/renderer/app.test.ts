@@ -125,6 +125,7 @@ describe('Start-up panel', () => {
     expect(wrapper.find('[data-testid="startup"]').exists()).toBe(false)
     fake.emit('startup', starting)
     await flushPromises()
+    expect(wrapper.find('[data-testid="startup-hint"]').exists()).toBe(false)
     const steps = wrapper.findAll('[data-testid="startup-step"]')
     expect(steps.map((s) => [s.get('.step__title').text(), s.attributes('data-state')])).toEqual([
       ['Store', 'done'],
@@ -156,6 +157,8 @@ describe('Start-up panel', () => {
     await flushPromises()
     const panel = wrapper.get('[data-testid="startup"]')
     expect(panel.get('[role="alert"]').text()).toBe('node image build failed: exit 1')
+    expect(panel.get('h2').text()).toBe('The cluster failed to start')
+    expect(panel.get('[data-testid="startup-hint"]').text()).toContain('start KubeDesk again')
     const failed = panel.get('[data-testid="startup-step"][data-state="failed"]')
     expect(failed.get('[data-testid="startup-log"]').text()).toContain(
       'E: Unable to locate package'

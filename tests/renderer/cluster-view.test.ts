@@ -106,6 +106,28 @@ describe('ClusterView', () => {
     store.stop()
   })
 
+  it('after a failed start, says so rather than that KubeDesk is unreachable', async () => {
+    const failed = 'The cluster failed to start: cannot reach etcd at http://127.0.0.1:1'
+    const fake = createFakeDesktopApi({
+      getStatus: async () => {
+        throw new Error(failed)
+      }
+    })
+    const { wrapper } = mountWithApi(ClusterView, fake)
+    unmount = () => wrapper.unmount()
+    const store = useClusterStore()
+    store.start()
+    await flushPromises()
+    const facts = wrapper.get('[aria-labelledby="facts-heading"] [role="alert"]')
+    expect(facts.text()).toBe(
+      'The cluster failed to start: cannot reach etcd at http://127.0.0.1:1'
+    )
+    fake.fail('status', 'connection lost')
+    await flushPromises()
+    expect(facts.text()).toBe('The KubeDesk API is unreachable. connection lost')
+    store.stop()
+  })
+
   it('shows a failed subscription as an error', async () => {
     const { wrapper, fake } = await mountCluster()
     fake.fail('cluster', 'The cluster is starting (API server); try again in a moment')

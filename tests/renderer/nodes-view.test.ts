@@ -172,7 +172,13 @@ describe('NodesView', () => {
     await button('Drain')!.trigger('click')
     await button('Confirm')!.trigger('click')
     await flushPromises()
-    expect(inputs.at(-1)).toEqual({ action: 'drain', name: 'kubedesk-worker2' })
+    expect(inputs.at(-1)).toEqual({
+      action: 'drain',
+      name: 'kubedesk-worker2',
+      ignoreDaemonSets: true,
+      deleteEmptyDirData: true,
+      force: false
+    })
     expect(box(wrapper, 'kubedesk-worker2').get('[data-testid="action-error"]').text()).toBe(
       'cannot evict pod default/web-1: PDB'
     )
@@ -181,6 +187,65 @@ describe('NodesView', () => {
     await button('Confirm')!.trigger('click')
     await flushPromises()
     expect(inputs.at(-1)).toEqual({ action: 'rm', name: 'kubedesk-worker2' })
+  })
+
+  it("offers drain's kubectl flags in its confirmation, force unticked, and sends them", async () => {
+    const inputs: NodeActionInput[] = []
+    const fake = createFakeDesktopApi({
+      nodeAction: async (input) => {
+        inputs.push(input)
+        if (input.action === 'drain' && !input.force) {
+          throw new Error(
+            'node/kubedesk-worker2 cordoned, but not drained: cannot delete Pods that declare ' +
+              'no controller (use --force to override): default/bare'
+          )
+        }
+        return { message: 'node/kubedesk-worker2 drained: evicted 2 pods' }
+      }
+    })
+    const { wrapper } = await mountNodes(fake)
+    const node = box(wrapper, 'kubedesk-worker2')
+    const button = (text: string) => node.findAll('button').find((b) => b.text() === text)!
+    await button('Actions').trigger('click')
+    await button('Drain').trigger('click')
+    const dialog = node.get('[role="alertdialog"]')
+    const options = dialog.findAll('label').map((l) => ({
+      label: l.text(),
+      checked: (l.get('input').element as HTMLInputElement).checked
+    }))
+    expect(options).toEqual([
+      { label: 'ignore DaemonSets: leave DaemonSet-managed pods running', checked: true },
+      {
+        label: 'delete emptyDir data: also evict pods with emptyDir volumes (their data is lost)',
+        checked: true
+      },
+      { label: 'force: also delete pods no controller manages', checked: false }
+    ])
+    await button('Confirm').trigger('click')
+    await flushPromises()
+    expect(node.get('[data-testid="action-error"]').text()).toContain(
+      'declare no controller (use --force to override): default/bare'
+    )
+
+    // The way forward: drain again with force ticked (the other ticks are remembered).
+    await button('Drain').trigger('click')
+    const force = node
+      .findAll('[role="alertdialog"] label')
+      .find((l) => l.text().startsWith('force:'))!
+    await force.get('input').setValue(true)
+    await button('Confirm').trigger('click')
+    await flushPromises()
+    expect(inputs.at(-1)).toEqual({
+      action: 'drain',
+      name: 'kubedesk-worker2',
+      ignoreDaemonSets: true,
+      deleteEmptyDirData: true,
+      force: true
+    })
+    expect(node.get('[data-testid="action-result"]').text()).toBe(
+      'node/kubedesk-worker2 drained: evicted 2 pods'
+    )
+    expect(node.find('[data-testid="action-error"]').exists()).toBe(false)
   })
 
   it('checks the add-node form before asking the host, then shows its answer', async () => {

@@ -1,5 +1,8 @@
 // @vitest-environment happy-dom
-/** The Workloads list: live rows per kind, columns, and the namespace, selector and text filters. */
+/**
+ * The Workloads list: live rows per kind, columns, the namespace, selector and text filters, and
+ * those filters kept in the URL's hash (reload, back, shared links).
+ */
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -22,7 +25,10 @@ beforeEach(() => {
   location.hash = ''
   setActivePinia(createPinia())
 })
-afterEach(() => wrapper?.unmount())
+afterEach(() => {
+  wrapper?.unmount()
+  wrapper = undefined
+})
 
 async function mountView(handlers: Partial<DesktopCalls> = {}) {
   fake = createFakeDesktopApi({ listNamespaces: async () => ['default', 'shop'], ...handlers })
@@ -176,5 +182,88 @@ describe('WorkloadsView list', () => {
       ref: { kind: 'Pod', namespace: 'shop', name: 'db-0' }
     })
     expect(w.find('[data-testid="detail-panel"]').text()).toContain('shop/db-0')
+  })
+})
+
+describe('WorkloadsView in the URL', () => {
+  /** Picks Pod in `shop`, selector app=web, text "web", wide, and opens web-1. */
+  async function filterPods(w: VueWrapper): Promise<void> {
+    await w.find('[data-testid="kind-Pod"]').trigger('click')
+    await labelled(w, 'Namespace').setValue('shop')
+    const selector = labelled(w, 'Label selector')
+    await selector.setValue('app=web')
+    await selector.trigger('change')
+    await labelled(w, 'Filter').setValue('web')
+    await labelled(w, 'Wide').setValue(true)
+    const pod: ResourceRow = { ...deploymentRow('web-1', '1/1', 'shop'), kind: 'Pod', key: 'p1' }
+    await emitRows('Pod', { reset: true, columns: deploymentColumns, items: [pod] })
+    await w.find('[data-name="web-1"]').trigger('click')
+    await flushPromises()
+  }
+  const FILTERED =
+    '#/workloads?kind=Pod&namespace=shop&selector=app%3Dweb&filter=web&wide=1&name=web-1'
+
+  it('writes kind, filters and the open object into the hash without adding history', async () => {
+    useNavStore().go('workloads')
+    const entries = history.length
+    const w = await mountView()
+    await filterPods(w)
+    expect(location.hash).toBe(FILTERED)
+    expect(history.length).toBe(entries)
+
+    await w.find('[data-testid="detail-panel"] button[aria-label="Close"]').trigger('click')
+    expect(location.hash).toBe(FILTERED.replace('&name=web-1', ''))
+  })
+
+  it('shows the same list, filters and detail after a reload', async () => {
+    useNavStore().go('workloads')
+    await filterPods(await mountView())
+    wrapper!.unmount()
+    wrapper = undefined
+
+    // A reload: a fresh app reads the hash.
+    setActivePinia(createPinia())
+    const w = await mountView()
+    expect(listQueries()).toEqual([{ kind: 'Pod', namespace: 'shop', labelSelector: 'app=web' }])
+    expect(w.find('[data-testid="kind-Pod"]').attributes('aria-pressed')).toBe('true')
+    expect((labelled(w, 'Namespace').element as HTMLSelectElement).value).toBe('shop')
+    expect((labelled(w, 'Label selector').element as HTMLInputElement).value).toBe('app=web')
+    expect((labelled(w, 'Filter').element as HTMLInputElement).value).toBe('web')
+    expect((labelled(w, 'Wide').element as HTMLInputElement).checked).toBe(true)
+    expect(fake.calls.find((c) => c.name === 'getResource')?.input).toEqual({
+      ref: { kind: 'Pod', namespace: 'shop', name: 'web-1' }
+    })
+  })
+
+  it('follows back and forward to another filtered list', async () => {
+    const nav = useNavStore()
+    const stop = nav.follow()
+    try {
+      nav.go('workloads', { kind: 'Service', namespace: 'shop' })
+      const w = await mountView()
+      expect(listQueries()).toEqual([{ kind: 'Service', namespace: 'shop' }])
+      // What the back button does: the hash changes to an earlier entry.
+      const changed = new Promise((resolve) =>
+        window.addEventListener('hashchange', resolve, { once: true })
+      )
+      location.hash = '#/workloads?kind=ConfigMap&filter=app'
+      await changed
+      await flushPromises()
+      expect(listQueries()).toEqual([{ kind: 'ConfigMap' }])
+      expect((labelled(w, 'Namespace').element as HTMLSelectElement).value).toBe('')
+      expect((labelled(w, 'Filter').element as HTMLInputElement).value).toBe('app')
+    } finally {
+      stop()
+    }
+  })
+
+  it("opens an event's Node from a link, over the default list", async () => {
+    useNavStore().go('workloads', { kind: 'Node', name: 'kubedesk-worker' })
+    await mountView()
+    expect(listQueries()).toEqual([{ kind: 'Deployment' }])
+    expect(fake.calls.find((c) => c.name === 'getResource')?.input).toEqual({
+      ref: { kind: 'Node', name: 'kubedesk-worker' }
+    })
+    expect(location.hash).toBe('#/workloads?name=kubedesk-worker&objectKind=Node')
   })
 })

@@ -1,6 +1,7 @@
 /**
  * `kubedesk up`: runs the control plane in the foreground until Ctrl-C, SIGTERM or
- * `kubedesk down`, then stops it in order and exits 0.
+ * `kubedesk down`, then stops it in order and exits 0. A failed start exits 1 at once, except
+ * with --ui: the UI stays up showing the failed step until Ctrl-C, then `up` exits 1.
  */
 import { ControlPlane, type ControlPlaneOptions, type NodeProviderName } from '../control-plane'
 import type { BrowserMode } from '../desktop/browser-mode'
@@ -18,7 +19,7 @@ import {
   stringFlag,
   type FlagSpec
 } from './args'
-import { UsageError } from './errors'
+import { describeError, UsageError } from './errors'
 import { onStopSignal, write, type CliIO } from './io'
 
 const COMMAND = 'kubedesk up'
@@ -164,6 +165,33 @@ function eventTtl(raw: string | undefined): number | undefined {
   return seconds
 }
 
+/**
+ * A failed start with --ui: the page keeps showing the failed step and its log, so the UI stays
+ * up until Ctrl-C (or SIGTERM); then `up` exits 1 as any failed start does. The start has
+ * already undone itself (data directory released, no control socket), so `kubedesk down`
+ * cannot reach this process.
+ */
+async function holdFailedStart(
+  startErr: unknown,
+  ui: BrowserMode,
+  stopRequested: Promise<string>,
+  io: CliIO
+): Promise<number> {
+  const { line, exitCode, stack } = describeError(startErr, io.env)
+  await write(io.stderr, line + '\n' + (stack ? stack + '\n' : ''))
+  await write(io.stdout, `\n  KubeDesk UI: ${ui.url}\n\n`)
+  await write(
+    io.stderr,
+    'kubedesk: the cluster failed to start; the UI above shows the failed step and its log. ' +
+      'Stop with Ctrl-C.\n'
+  )
+  const reason = await stopRequested
+  await write(io.stderr, `Stopping the UI (${reason})…\n`)
+  await ui.close().catch(() => undefined)
+  await write(io.stderr, '✓ ui: stopped\n')
+  return exitCode
+}
+
 /** Runs `kubedesk up`; resolves with the exit code once the control plane has stopped. */
 export async function runUp(argv: string[], io: CliIO): Promise<number> {
   const request = parseUpArgs(argv, io.env)
@@ -212,7 +240,8 @@ export async function runUp(argv: string[], io: CliIO): Promise<number> {
       await controlPlane.start()
     } catch (startErr) {
       tracker?.markFailed(startErr)
-      throw startErr
+      if (!ui) throw startErr
+      return await holdFailedStart(startErr, ui, stopRequested, io)
     }
     tracker?.markRunning()
     if (ui) controlPlane.setUiUrl(ui.url)

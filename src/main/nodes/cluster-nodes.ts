@@ -12,6 +12,7 @@ import { createComponentLog, type ComponentLog } from '../observe/component-log'
 import type { ClusterStatus } from '../../shared/status'
 import { createNodeProvider } from './create-provider'
 import { kubeletLogComponent } from './kubelet-verbosity'
+import { InProcessLogs } from './in-process-logs'
 import { InProcessStats } from './in-process-stats'
 import { NodeManager, type NodeManagerOptions } from './node-manager'
 import type { NodeProvider, NodeProviderName } from './types'
@@ -40,6 +41,8 @@ export class ClusterNodes {
   apiServerHost = '127.0.0.1'
   /** The stats of the kubelets in this process (control-plane node, simulated nodes). */
   readonly inProcessStats = new InProcessStats()
+  /** Their runtimes, for pods/log. */
+  readonly inProcessLogs = new InProcessLogs()
 
   constructor(private readonly o: ClusterNodesOptions) {}
 
@@ -50,7 +53,8 @@ export class ClusterNodes {
     const { provider, reason } = await createNodeProvider(o.provider, {
       dataDir: o.dataDir,
       log,
-      inProcessStats: this.inProcessStats
+      inProcessStats: this.inProcessStats,
+      inProcessLogs: this.inProcessLogs
     })
     this.provider = provider
     this.reason = reason
@@ -88,7 +92,8 @@ export class ClusterNodes {
           createComponentLog(o.dataDir, kubeletLogComponent(config.nodeName), {
             lineComponent: 'kubelet'
           }),
-          this.inProcessStats
+          this.inProcessStats,
+          this.inProcessLogs
         ),
       kubelet: o.kubelet,
       log

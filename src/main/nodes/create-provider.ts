@@ -36,7 +36,7 @@ export async function createNodeProvider(
     const provider = createSimulatedProvider({
       ...opts,
       startKubelet: (config, client) =>
-        startInProcessKubelet(config, client, opts.log, opts.inProcessStats)
+        startInProcessKubelet(config, client, opts.log, opts.inProcessStats, opts.inProcessLogs)
     })
     return { provider, reason }
   }

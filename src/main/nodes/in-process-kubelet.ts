@@ -9,19 +9,22 @@ import type { AgentLog } from '../../agent/log'
 import { createFakeRuntime } from '../../agent/runtime/fake/fake-runtime'
 import { createStatsCollector } from '../../agent/server/stats-summary'
 import type { ApiClient } from '../apiserver/client'
+import type { InProcessLogs } from './in-process-logs'
 import type { InProcessStats } from './in-process-stats'
 import { CONTROL_PLANE_NODE } from './types'
 
 /**
  * Starts a registered, heartbeating in-process kubelet; `stop()` ends its loops. With `stats`,
  * its Summary API is registered there for the metrics scraper (the control-plane node counts
- * this process as its own use; simulated nodes only their fake containers).
+ * this process as its own use; simulated nodes only their fake containers). With `logs`, its
+ * runtime is registered there for pods/log (`kubectl logs`).
  */
 export async function startInProcessKubelet(
   config: KubeletConfig,
   client: ApiClient,
   log: AgentLog,
-  stats?: InProcessStats
+  stats?: InProcessStats,
+  logs?: InProcessLogs
 ): Promise<{ stop(): Promise<void> }> {
   const address = config.addresses.find((a) => a.type === 'InternalIP')?.address
   const runtime = createFakeRuntime({ nodeName: config.nodeName, ip: address })
@@ -32,9 +35,11 @@ export async function startInProcessKubelet(
     config.nodeName,
     createStatsCollector(config.nodeName, runtime, { self })
   )
+  const unregisterLogs = logs?.register(config.nodeName, runtime)
   return {
     async stop() {
       unregister?.()
+      unregisterLogs?.()
       await kubelet.stop()
       await runtime.close()
     }

@@ -12,6 +12,7 @@
 import type { KubeletConfig } from '../../agent/config'
 import type { ApiClient } from '../apiserver/client'
 import type { ComponentLog } from '../observe/component-log'
+import type { InProcessLogs } from './in-process-logs'
 import type { InProcessStats } from './in-process-stats'
 
 /** How nodes run. */
@@ -114,4 +115,6 @@ export interface NodeProviderOptions {
   log: ComponentLog
   /** Where in-process (simulated) kubelets register their stats for the metrics scraper. */
   inProcessStats?: InProcessStats
+  /** Where in-process (simulated) kubelets register their runtimes for pods/log. */
+  inProcessLogs?: InProcessLogs
 }

@@ -2,8 +2,10 @@
  * The control plane as kube-system shows it: the store and the API server as probed components
  * of the supervisor (they serve everything else, so they are watched, not restarted), the four
  * mirror pods written as the control-plane node's kubelet (mirror-pods.ts), and their logs served
- * by the API server itself (mirror-pod-logs.ts).
+ * by the API server itself (mirror-pod-logs.ts), as are those of the pods of the kubelets in
+ * this process (`inProcessPodLogs`).
  */
+import type { RestContext } from '../apiserver/rest/context'
 import type { ApiServer } from '../apiserver/server'
 import type { ComponentDefinition, ComponentSupervisor } from '../component-supervisor'
 import { CONTROL_PLANE_NODE } from '../nodes/types'
@@ -47,6 +49,8 @@ export interface ControlPlanePodsOptions {
   /** When this KubeDesk started (the first line of a component's current log). */
   runStartedAt: Date
   log: ComponentLog
+  /** The logs of pods on the in-process kubelets' nodes (nodes/in-process-logs.ts). */
+  inProcessPodLogs?: RestContext['localPodLogs']
 }
 
 /** Starts the mirror pods and serves their logs; `stop` ends the syncing. */
@@ -69,13 +73,15 @@ export function startControlPlanePods(o: ControlPlanePodsOptions): { stop(): voi
     onChange: (listener) => o.supervisor.onChange(listener),
     log: o.log
   })
+  const mirrorLogs = mirrorPodLogs({
+    dataDir: o.dataDir,
+    nodeName: CONTROL_PLANE_NODE,
+    records,
+    runStartedAt: o.runStartedAt
+  })
   o.server.setLocalPodLogs(
-    mirrorPodLogs({
-      dataDir: o.dataDir,
-      nodeName: CONTROL_PLANE_NODE,
-      records,
-      runStartedAt: o.runStartedAt
-    })
+    (pod, container, opts) =>
+      mirrorLogs(pod, container, opts) ?? o.inProcessPodLogs?.(pod, container, opts)
   )
   return {
     stop() {

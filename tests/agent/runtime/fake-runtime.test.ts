@@ -1,5 +1,5 @@
 /** The fake runtime keeps the ContainerRuntime contract the kubelet relies on. */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createFakeRuntime } from '../../../src/agent/runtime/fake/fake-runtime'
 import {
   ImagePullError,
@@ -78,6 +78,37 @@ describe('fake runtime', () => {
     })
     expect(await read(await rt.containerLogs(id, {}))).toBe('one\ntwo\n')
     expect(await read(await rt.containerLogs(id, { tailLines: 1 }))).toBe('two\n')
+  })
+
+  it('without KUBEDESK_FAKE_LOG, logs what it simulated; a follow lasts until the exit', async () => {
+    // Only the clock is faked: the start and the exit a minute apart.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-04T01:00:00Z') })
+    try {
+      const rt = createFakeRuntime({ nodeName: 'n1' })
+      const sb = await rt.runPodSandbox(sandboxConfig('u1'))
+      const config = { ...containerConfig(), command: ['sleep', '3600'] }
+      const id = await rt.createContainer(sb, config)
+      expect(await read(await rt.containerLogs(id, {}))).toBe('')
+      await rt.startContainer(id)
+      const started =
+        '[kubedesk] started "sleep 3600" (image busybox) on simulated node n1\n' +
+        '[kubedesk] a simulated container runs no process and logs nothing else; ' +
+        'it runs until stopped\n'
+      expect(await read(await rt.containerLogs(id, {}))).toBe(started)
+      const follow = read(await rt.containerLogs(id, { follow: true }))
+      vi.setSystemTime(new Date('2026-12-04T01:01:00Z'))
+      await rt.stopContainer(id, 1)
+      const exited = '[kubedesk] exited with code 137 (Error)\n'
+      expect(await follow).toBe(started + exited)
+      // Each line has its own time: only the exit is after a moment between the two.
+      const since = new Date('2026-12-04T01:00:30Z')
+      expect(await read(await rt.containerLogs(id, { since }))).toBe(exited)
+      expect(await read(await rt.containerLogs(id, { timestamps: true, tailLines: 1 }))).toBe(
+        `2026-12-04T01:01:00.000Z ${exited}`
+      )
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('fails pulls of missing images and answers exec by command', async () => {

@@ -6,7 +6,9 @@
  * - `KUBEDESK_FAKE_EXIT_CODE`: exit with this code (default 0) once the run time is over.
  * - `KUBEDESK_FAKE_RUN_SECONDS`: seconds until it exits (default: 0 when an exit code is set,
  *   otherwise it runs until stopped).
- * - `KUBEDESK_FAKE_LOG`: its log; `\n` separates lines.
+ * - `KUBEDESK_FAKE_LOG`: its log; `\n` separates lines. Without it the log says what the
+ *   runtime simulated: the command started, how it was set to end, and how it ended (written
+ *   only when read, so it costs nothing until someone asks).
  *
  * Images whose name contains `does-not-exist` fail to pull. `execSync` succeeds unless the command
  * is `false` or `exit N` (also as `sh -c 'exit N'`); a streaming `exec` (`kubectl exec`) is
@@ -49,8 +51,50 @@ export interface FakeRuntime extends ContainerRuntime {
 interface FakeContainer {
   status: ContainerStatus
   config: ContainerConfig
-  log: string[]
+  /** KUBEDESK_FAKE_LOG's lines; undefined: the log says what was simulated (simulatedLog). */
+  log?: string[]
   timer?: NodeJS.Timeout
+  /** Open `logs -f` streams, ended when the container exits. */
+  followers?: Set<() => void>
+}
+
+/** One log line and when it was written. */
+interface TimedLine {
+  at: Date
+  text: string
+}
+
+/** What a fake container's log shows when its env gives none: its simulated life so far. */
+function simulatedLog(c: FakeContainer, nodeName: string | undefined): TimedLine[] {
+  const { config, status } = c
+  if (!status.startedAt) return []
+  const argv = [...(config.command ?? []), ...(config.args ?? [])]
+  const command = argv.length > 0 ? JSON.stringify(argv.join(' ')) : "the image's default command"
+  const where = nodeName ? ` on simulated node ${nodeName}` : ''
+  const env = new Map(config.env.map((e) => [e.name, e.value]))
+  const code = env.get(FAKE_ENV.exitCode)
+  const seconds = env.get(FAKE_ENV.runSeconds)
+  const plan =
+    code === undefined && seconds === undefined
+      ? 'runs until stopped'
+      : `exits with code ${Number(code ?? 0) || 0} after ${Math.max(0, Number(seconds ?? 0) || 0)}s`
+  const lines: TimedLine[] = [
+    {
+      at: status.startedAt,
+      text: `[kubedesk] started ${command} (image ${config.image})${where}`
+    },
+    {
+      at: status.startedAt,
+      text: `[kubedesk] a simulated container runs no process and logs nothing else; it ${plan}`
+    }
+  ]
+  if (status.state === 'exited' && status.finishedAt) {
+    lines.push({
+      at: status.finishedAt,
+      text: `[kubedesk] exited with code ${status.exitCode ?? 0} (${status.reason ?? 'Completed'})`
+    })
+  }
+  return lines
 }
 
 let sandboxIpCounter = 0
@@ -130,6 +174,8 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
     c.status.finishedAt = new Date()
     c.status.exitCode = exitCode
     c.status.reason = reason ?? (exitCode === 0 ? 'Completed' : 'Error')
+    for (const follower of c.followers ?? []) follower()
+    c.followers = undefined
   }
   const copy = (c: FakeContainer): ContainerStatus => ({
     ...c.status,
@@ -195,7 +241,7 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
       const log = env.get(FAKE_ENV.log)
       containers.set(id, {
         config,
-        log: log ? log.split('\n') : [],
+        log: log ? log.split('\n') : undefined,
         status: {
           id,
           podSandboxId: sandboxId,
@@ -259,17 +305,31 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
     },
     async containerLogs(id, logOpts: LogOptions) {
       const c = container(id)
+      const format = (l: TimedLine): string =>
+        logOpts.timestamps ? `${l.at.toISOString()} ${l.text}\n` : `${l.text}\n`
       const at = c.status.startedAt ?? c.status.createdAt
-      let lines = c.log
-      if (logOpts.since && at < logOpts.since) lines = []
+      let lines = c.log?.map((text) => ({ at, text })) ?? simulatedLog(c, opts.nodeName)
+      const since = logOpts.since
+      if (since) lines = lines.filter((l) => l.at >= since)
       if (logOpts.tailLines !== undefined)
         lines = lines.slice(Math.max(0, lines.length - logOpts.tailLines))
-      let text = lines
-        .map((l) => (logOpts.timestamps ? `${at.toISOString()} ${l}\n` : `${l}\n`))
-        .join('')
+      let text = lines.map(format).join('')
       if (logOpts.limitBytes !== undefined)
         text = Buffer.from(text).subarray(0, logOpts.limitBytes).toString()
-      return Readable.from(text ? [text] : [])
+      if (!logOpts.follow || logOpts.limitBytes !== undefined || c.status.state !== 'running') {
+        return Readable.from(text ? [text] : [])
+      }
+      // `kubectl logs -f`: open until the container exits; then its exit line, if it has one.
+      const stream = new Readable({ read() {} })
+      if (text) stream.push(text)
+      const onExit = (): void => {
+        const exited = c.log ? [] : simulatedLog(c, opts.nodeName).slice(2)
+        for (const line of exited) stream.push(format(line))
+        stream.push(null)
+      }
+      ;(c.followers ??= new Set()).add(onExit)
+      stream.on('close', () => c.followers?.delete(onExit))
+      return stream
     },
     async containerStats(id) {
       const c = container(id)

@@ -27,10 +27,15 @@ export interface RestContext {
   /** Admission settings (kube-apiserver's `--default-*-toleration-seconds`). */
   admission?: AdmissionOptions
   /**
-   * Pod logs the control plane serves itself (its components' mirror pods): a stream of the
-   * log, or undefined for a pod whose node's kubelet serves it.
+   * Pod logs the control plane serves itself (its components' mirror pods, the pods of the
+   * kubelets in its process): a stream of the log (or its promise, which rejects as the kubelet
+   * would answer), or undefined for a pod whose node's kubelet serves it.
    */
-  localPodLogs?: (pod: KubeObject, container: string, opts: PodLogOptions) => Readable | undefined
+  localPodLogs?: (
+    pod: KubeObject,
+    container: string,
+    opts: PodLogOptions
+  ) => Readable | Promise<Readable> | undefined
   /** Kind-specific steps around store writes (the Service IP and node port allocators). */
   writeHooks?: WriteHooks
   /** The latest node and pod usage `metrics.k8s.io` serves; absent: that group is not served. */

@@ -178,7 +178,7 @@ export async function openPodLog(
   if (!nodeName) {
     throw badRequest(`pod "${podName}" is not scheduled to a node yet, so it has no logs`)
   }
-  const local = ctx.localPodLogs?.(pod, container, opts)
+  const local = await ctx.localPodLogs?.(pod, container, opts)
   if (local) return local
   const nodeEntry = findResourceByKind('v1', 'Node')
   const node = nodeEntry

@@ -1,6 +1,7 @@
 /**
  * Which view is shown, kept in the URL's hash (`#/nodes`, `#/workloads?kind=Pod&selector=app%3Dweb`)
- * so reloads and the back button work in the window and in a browser alike.
+ * so reloads and the back button work in the window and in a browser alike. Views may write their
+ * filters back into the query (`replaceQuery`), so a link to a filtered view can be shared.
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
@@ -55,6 +56,18 @@ export const useNavStore = defineStore('nav', () => {
     }
   }
 
+  /**
+   * Replaces the shown view's query (a view writing its filters back) without a new history
+   * entry, so typing in a filter does not fill the back button; back and reload see the last one.
+   */
+  function replaceQuery(query: Record<string, string>): void {
+    route.value = { view: route.value.view, query }
+    if (typeof location !== 'undefined') {
+      const hash = formatHash(route.value)
+      if (location.hash !== hash) history.replaceState(history.state, '', hash)
+    }
+  }
+
   /** Follows back/forward and hand-edited hashes; returns a function that stops following. */
   function follow(): () => void {
     const onHash = (): void => {
@@ -64,5 +77,5 @@ export const useNavStore = defineStore('nav', () => {
     return () => window.removeEventListener('hashchange', onHash)
   }
 
-  return { route, go, follow }
+  return { route, go, replaceQuery, follow }
 })

@@ -9,7 +9,7 @@ import type { ActionResult, NodeActionInput } from '../../../../shared/desktop-a
 import { clientOf, type HostContext } from '../host-context'
 import { NODE_TYPE } from '../resource-types'
 import { setUnschedulable } from './cordon'
-import { drainNode } from './drain'
+import { drainNode, drainOptions } from './drain'
 
 /** The smallest node memory `kubedesk node add` accepts. */
 const MIN_NODE_MEMORY = 64 * 1024 ** 2
@@ -31,7 +31,7 @@ export async function nodeAction(ctx: HostContext, input: NodeActionInput): Prom
     case 'uncordon':
       return setUnschedulable(clientOf(ctx), nodeName(input.name), input.action === 'cordon')
     case 'drain':
-      return drainNode(clientOf(ctx), nodeName(input.name))
+      return drainNode(clientOf(ctx), nodeName(input.name), drainOptions(input))
     default:
       throw new Error(
         `unknown node action ${JSON.stringify((input as { action?: unknown })?.action)}: ` +

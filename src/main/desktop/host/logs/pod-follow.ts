@@ -2,13 +2,14 @@
  * Follows a pod container's log as `kubectl logs -f` does, through the API server's pods/log
  * path in process (ControlPlane.podLog: mirror pods from the control plane, others from their
  * kubelet). When the stream ends while the pod still runs (the container restarted) it is
- * opened again for the new lines; a pod that is deleted, or has finished, ends the follow.
+ * opened again for the new lines; a pod that is deleted, or has finished, ends the follow. Pods
+ * on simulated nodes have the fake runtime's log (what it simulated), served the same way.
  */
 import { ApiError } from '../../../apiserver/api-errors'
 import type { ControlPlane } from '../../../control-plane'
 import type { LogLine } from '../../../../shared/desktop-api'
 import { errorMessage } from '../../../../shared/desktop-wire'
-import { NODE_TYPE, POD_TYPE } from '../resource-types'
+import { POD_TYPE } from '../resource-types'
 import { toLogLine } from './log-line'
 
 const RETRY_MIN_MS = 500
@@ -47,12 +48,10 @@ export function followPod(
     if (stopped) return
     const client = controlPlane.apiClient
     let phase: string | undefined
-    let nodeName: string | undefined
     try {
       if (!client) throw new Error('the control plane stopped')
       const current = await client.get(POD_TYPE, pod.namespace, pod.name)
       phase = (current.status as { phase?: string } | undefined)?.phase
-      nodeName = (current.spec as { nodeName?: string } | undefined)?.nodeName
     } catch (e) {
       if (stopped) return
       const gone = e instanceof ApiError && e.code === 404
@@ -61,9 +60,6 @@ export function followPod(
     if (stopped) return
     if (err instanceof ApiError && err.code === 400 && /is not valid for pod/.test(err.message)) {
       return events.end(err.message)
-    }
-    if (err instanceof ApiError && err.code === 503 && (await onSimulatedNode(nodeName))) {
-      return events.end(`${label} runs on a simulated node: its containers write no logs`)
     }
     if (!err && (phase === 'Succeeded' || phase === 'Failed')) {
       return events.end(`${label} has finished (${phase}); its log ends here`)
@@ -77,17 +73,6 @@ export function followPod(
       }
     }
     retry()
-  }
-
-  /** Simulated nodes run the fake runtime: no process, no log, and no kubelet server to ask. */
-  const onSimulatedNode = async (nodeName: string | undefined): Promise<boolean> => {
-    if (!nodeName) return false
-    const node = await controlPlane.apiClient
-      ?.get(NODE_TYPE, undefined, nodeName)
-      .catch(() => undefined)
-    const info = (node?.status as { nodeInfo?: { containerRuntimeVersion?: string } } | undefined)
-      ?.nodeInfo
-    return info?.containerRuntimeVersion?.startsWith('fake://') === true
   }
 
   const open = async (): Promise<void> => {

@@ -9,13 +9,21 @@ export interface HealthSummary {
   text: string
 }
 
+/**
+ * Whether `error` is the host's answer while the control plane is not up (host-context.ts'
+ * clientOf): the host answers, the cluster is starting or failed to start.
+ */
+export function startupPhaseOf(error: string | null): 'starting' | 'failed' | undefined {
+  if (error?.startsWith('The cluster is starting')) return 'starting'
+  if (error?.startsWith('The cluster failed to start')) return 'failed'
+  return undefined
+}
+
 /** Summarises a status (null while none arrived) and the store's error. */
 export function summariseHealth(status: ClusterStatus | null, error: string | null): HealthSummary {
-  // The host's readable errors while the control plane is not up (host-context.ts' clientOf).
-  if (error?.startsWith('The cluster is starting')) return { level: 'busy', text: 'Starting…' }
-  if (error?.startsWith('The cluster failed to start')) {
-    return { level: 'bad', text: 'Start-up failed' }
-  }
+  const startup = startupPhaseOf(error)
+  if (startup === 'starting') return { level: 'busy', text: 'Starting…' }
+  if (startup === 'failed') return { level: 'bad', text: 'Start-up failed' }
   if (error) return { level: 'bad', text: 'API unreachable' }
   if (!status) return { level: 'busy', text: 'Connecting…' }
   const components = status.components
