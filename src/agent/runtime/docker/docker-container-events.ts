@@ -12,6 +12,7 @@ import {
   type ContainerEventHandlers,
   type ContainerEventWatch
 } from '../types'
+import { onEngineEventLines } from './engine-event-lines'
 
 /**
  * Engine actions after which a container is in another state: created, running, exited, gone,
@@ -72,14 +73,9 @@ export function watchDockerContainerEvents(
       const readable = events as unknown as Readable
       if (closed) return readable.destroy()
       stream = readable
-      let partial = ''
-      readable.on('data', (chunk: Buffer) => {
-        const lines = (partial + chunk.toString('utf8')).split('\n')
-        partial = lines.pop() ?? ''
-        for (const line of lines) {
-          const event = line.trim() ? containerEventOf(line) : undefined
-          if (event && !closed) handlers.onEvent(event)
-        }
+      onEngineEventLines(readable, (line) => {
+        const event = containerEventOf(line)
+        if (event && !closed) handlers.onEvent(event)
       })
       readable.on('error', (err: Error) => end(err))
       readable.on('close', () => end())

@@ -14,6 +14,7 @@
  */
 import type Dockerode from 'dockerode'
 import type { Readable } from 'node:stream'
+import { onEngineEventLines } from '../../../agent/runtime/docker/engine-event-lines'
 import { LABELS } from '../../../agent/runtime/types'
 import type { ComponentLog } from '../../observe/component-log'
 import { CLUSTER_LABEL } from './cluster-network'
@@ -119,17 +120,11 @@ export function watchDockerEvents(
         const readable = events as unknown as Readable
         if (closed) return readable.destroy()
         stream = readable
-        let partial = ''
-        readable.on('data', (chunk: Buffer) => {
-          const lines = (partial + chunk.toString('utf8')).split('\n')
-          partial = lines.pop() ?? ''
-          for (const line of lines) {
-            if (line.trim() === '') continue
-            try {
-              onEvent(JSON.parse(line) as EngineEvent)
-            } catch {
-              // A line that is not JSON is not an event.
-            }
+        onEngineEventLines(readable, (line) => {
+          try {
+            onEvent(JSON.parse(line) as EngineEvent)
+          } catch {
+            // A line that is not JSON is not an event.
           }
         })
         readable.on('error', () => undefined)
