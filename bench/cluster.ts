@@ -172,6 +172,8 @@ const ROWS: [string, string][] = [
   ['pod_stage_written_p99_s', '    of which kubelet: started → Running status written, p99'],
   ['pod_stage_watched_p50_s', '    of which API: status written → watch sees it, p50'],
   ['pod_stage_watched_p99_s', '    of which API: status written → watch sees it, p99'],
+  ['pod_startup_single_p50_s', '5 pods one at a time: create sent → Running+ready, p50'],
+  ['pod_startup_single_max_s', '5 pods one at a time: slowest'],
   ['docker_baseline_pod_p50_s', 'engine baseline: 30 bare sandbox+container pairs, p50'],
   ['docker_baseline_pod_p99_s', 'engine baseline: 30 bare sandbox+container pairs, p99'],
   ['pod_startup_p99_vs_docker_x', 'pod startup p99 / engine baseline p99 (same run)'],
