@@ -294,7 +294,7 @@ export class DockerPhase {
     this.log(`== docker: idle for ${idleSeconds} s (control plane pid ${pid}, ${ids.length} nodes)`)
     // The engine's stats call takes about a second: each sample's time is the call's midpoint,
     // and the control plane's CPU is read at the same two points.
-    // The engine's own CPU (answering the kubelets' relists) is shown beside, not in the sum:
+    // The engine's own CPU (answering the kubelets' stats calls and relists) is shown beside, not in the sum:
     // on a shared engine it also serves everyone else.
     const engine = [...pidsNamed('dockerd'), ...pidsNamed('containerd')]
     const sample = async (): Promise<{ at: number; ns: number; cp: number; engine: number }> => {
