@@ -22,6 +22,8 @@ export interface HttpResult {
   body: string
   /** When the response headers arrived (performance.now()). */
   headersAt: number
+  /** When the last byte of the body arrived, before it was decoded (performance.now()). */
+  endAt: number
 }
 
 /** HTTPS requests to one API server over a keep-alive agent of `maxSockets` connections. */
@@ -83,13 +85,15 @@ export class HttpsClient {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
           res.on('error', reject)
-          res.on('end', () =>
+          res.on('end', () => {
+            const endAt = performance.now()
             resolve({
               status: res.statusCode ?? 0,
               body: Buffer.concat(chunks).toString('utf8'),
-              headersAt
+              headersAt,
+              endAt
             })
-          )
+          })
         }
       )
       req.on('error', (err: NodeJS.ErrnoException) => {
