@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline'
 import type { FloorReady, FloorTemplate } from './fanout-floor-child'
 import { HttpsClient, type ApiTarget } from './load'
 import { podBody } from './pods'
-import { cpuTimeMs } from './server-process'
+import { cpuTimeMs, stopChild } from './server-process'
 import type { WatcherPool, WatchLoad } from './watch-delay'
 
 const READY_TIMEOUT_MS = 30_000
@@ -35,8 +35,7 @@ async function startFloor(template: FloorTemplate): Promise<FloorServer> {
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c))
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) child.kill('SIGTERM')
-    await exited
+    await stopChild(child, exited)
     rmSync(dir, { recursive: true, force: true })
   }
   child.stdin!.end(JSON.stringify(template) + '\n')

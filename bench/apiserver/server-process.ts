@@ -72,14 +72,17 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
         child.on('message', onMessage)
         child.send({ type: 'seed', ...request } satisfies SeedRequest)
       }),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-      await exited
-      clearTimeout(timer)
-    }
+    stop: () => stopChild(child, exited)
   }
+}
+
+/** SIGTERM to `child`, then SIGKILL after a timeout; resolves once it exited (`exited`). */
+export async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+  await exited
+  clearTimeout(timer)
 }
 
 function readyLine(child: ChildProcess, stderr: () => string): Promise<ServerReady> {

@@ -386,7 +386,6 @@ describe.skipIf(!available)('worker nodes on docker', () => {
   registerWorkloadScenarios({
     cluster: live,
     image2: 'busybox:v2',
-    podLogs: true,
     graceSeconds: Number(
       QUICK_FLAGS[QUICK_FLAGS.indexOf('--node-monitor-grace-period') + 1].replace('s', '')
     ),

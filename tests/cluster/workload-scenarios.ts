@@ -22,8 +22,6 @@ export interface WorkloadEnv {
   tolerationSeconds: number
   /** Nodes the node-loss scenario may stop (default any); bare pods on it are evicted too. */
   stoppable?: string[]
-  /** Whether the nodes serve pod logs (simulated kubelets do not). */
-  podLogs: boolean
   /** Called after the scenarios created pods (e.g. to remember their uids for clean-up). */
   created?: () => Promise<void>
 }
@@ -352,7 +350,7 @@ export function registerWorkloadScenarios(env: WorkloadEnv): void {
     await env.created?.()
     const done = await getJson<{ status: { succeeded?: number } }>(c, ['job', 'hello-job'])
     expect(done.status.succeeded).toBe(2)
-    if (env.podLogs) expect(await ok(c, ['logs', 'job/hello-job'])).toContain('job-done')
+    expect(await ok(c, ['logs', 'job/hello-job'])).toContain('job-done')
   }, 120_000)
 
   it('empties a deleted namespace, then removes it', async () => {

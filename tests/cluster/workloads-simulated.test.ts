@@ -38,8 +38,6 @@ describe('workloads on simulated nodes', () => {
       return cluster
     },
     image2: 'busybox:v2',
-    // The fake runtime logs KUBEDESK_FAKE_LOG, served in process (nodes/in-process-logs.ts).
-    podLogs: true,
     graceSeconds: Number(
       QUICK_FLAGS[QUICK_FLAGS.indexOf('--node-monitor-grace-period') + 1].replace('s', '')
     ),

@@ -7,25 +7,22 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { isProcessAlive } from '../../src/main/data-dir'
 
 const LOCK_DIR = join(tmpdir(), 'kubedesk-docker-nodes.lock')
 /** Long enough for the other docker file to finish on a loaded two-core machine. */
 export const LOCK_WAIT_MS = 600_000
 
 function ownerAlive(): boolean {
-  let pid: number
+  let text: string
   try {
-    pid = Number(readFileSync(join(LOCK_DIR, 'pid'), 'utf8'))
+    text = readFileSync(join(LOCK_DIR, 'pid'), 'utf8')
   } catch {
-    return true // being written: its owner is alive
+    return true // not written yet: its owner is alive
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
+  if (text.trim() === '') return true // being written
+  const pid = Number(text)
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)
 }
 
 /** Waits (up to `timeoutMs`) for the lock; answers its release. */

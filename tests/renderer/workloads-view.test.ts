@@ -235,7 +235,7 @@ describe('WorkloadsView in the URL', () => {
     })
   })
 
-  it('follows back and forward to another filtered list', async () => {
+  it('follows a hash change (what back and forward do) to another filtered list', async () => {
     const nav = useNavStore()
     const stop = nav.follow()
     try {

@@ -7,10 +7,11 @@
  * - evented (KEP-3386), when the runtime streams container events: each event wakes its pod at
  *   once, and the relist stays only as a safety net every 5 minutes (eventedPlegRelistPeriod).
  *   An engine may send an event before its container listing shows the new state (Docker lists
- *   a container as running for 50–60 ms after its `die` event, measured here on an idle machine),
- *   so a worker woken by the event may still see the old state. A relist EVENT_RECHECK_MS after
- *   the events of a burst catches that and wakes the pod again; kubelet's evented PLEG has no
- *   such gap because CRI events carry the container statuses themselves.
+ *   a container as running for 50–60 ms after its `die` event, measured here on an idle machine;
+ *   the docker runtime therefore inspects afresh after an event), so a worker woken by the event
+ *   may still see the old state. A relist EVENT_RECHECK_MS after the events of a burst catches
+ *   that and wakes the pod again; kubelet's evented PLEG has no such gap because CRI events carry
+ *   the container statuses themselves.
  *   When the stream ends the generic relist takes over until it is open again; every opening
  *   relists, since events may have been missed meanwhile.
  *

@@ -5,10 +5,10 @@
  * run of the container, or with `previous` the run before it. One registry per control plane.
  */
 import type { Readable } from 'node:stream'
-import { findLogContainer } from '../../agent/server/container-logs'
+import { findLogContainer, parseLogQuery } from '../../agent/server/container-logs'
 import { HttpError } from '../../agent/server/http-util'
 import type { ContainerRuntime } from '../../agent/runtime/types'
-import { kubeletError, type PodLogOptions } from '../apiserver/rest/pod-log'
+import { kubeletError, kubeletLogQuery, type PodLogOptions } from '../apiserver/rest/pod-log'
 import type { KubeObject } from '../apiserver/types'
 
 /** In-process kubelets' runtimes, by node name. */
@@ -34,27 +34,15 @@ export class InProcessLogs {
     return (async () => {
       const namespace = pod.metadata.namespace ?? 'default'
       const name = pod.metadata.name ?? ''
-      let id: string
       try {
-        id = (await findLogContainer(runtime, namespace, name, container, opts.previous)).id
+        // The options as the kubelet's /containerLogs reads them from its query.
+        const { previous, ...logOpts } = parseLogQuery(kubeletLogQuery(opts))
+        const { id } = await findLogContainer(runtime, namespace, name, container, previous)
+        return await runtime.containerLogs(id, logOpts)
       } catch (err) {
         if (err instanceof HttpError) throw kubeletError(err.status, err.message, nodeName)
         throw err
       }
-      return runtime.containerLogs(id, {
-        follow: opts.follow,
-        timestamps: opts.timestamps,
-        tailLines: opts.tailLines,
-        limitBytes: opts.limitBytes,
-        since: sinceOf(opts)
-      })
     })()
   }
-}
-
-/** `sinceTime`, or `sinceSeconds` before now, as the kubelet reads them. */
-function sinceOf(opts: PodLogOptions): Date | undefined {
-  if (opts.sinceTime !== undefined) return new Date(opts.sinceTime)
-  if (opts.sinceSeconds !== undefined) return new Date(Date.now() - opts.sinceSeconds * 1000)
-  return undefined
 }

@@ -94,7 +94,7 @@ export class SchedulingQueue {
       if (e.backoffUntil > Date.now()) this.backoff.set(key, e)
       else this.active.set(key, e)
     }
-    this.startFlushing()
+    if (this.backoff.size > 0) this.startFlushing()
     this.wake()
   }
 

@@ -440,6 +440,30 @@ describe('kubelet', () => {
     }
   })
 
+  it('does not sync again on the echo of its own status write', async () => {
+    await f.admin.create(pod('echoed', NODE))
+    await until(async () => (await getPod(f, 'echoed')).status?.phase === 'Running')
+    await new Promise((r) => setTimeout(r, 500))
+    const uid = (await getPod(f, 'echoed')).metadata.uid
+    // Pod worker syncs list the pod's containers by uid; the relist lists by node label.
+    const list = runtime.listContainers.bind(runtime)
+    let syncs = 0
+    runtime.listContainers = async (filter) => {
+      if (filter?.podUid === uid) syncs++
+      return list(filter)
+    }
+    try {
+      // Another writer's change: one sync, which writes the status back; its echo wakes nothing.
+      const current = await getPod(f, 'echoed')
+      await f.admin.updateStatus({ ...current, status: { ...current.status, phase: 'Pending' } })
+      await until(async () => (await getPod(f, 'echoed')).status?.phase === 'Running')
+      await new Promise((r) => setTimeout(r, 1000))
+      expect(syncs).toBe(1)
+    } finally {
+      runtime.listContainers = list
+    }
+  })
+
   it('ignores pods of other nodes', async () => {
     await f.admin.create(pod('elsewhere', 'n2'))
     await new Promise((r) => setTimeout(r, 1500))

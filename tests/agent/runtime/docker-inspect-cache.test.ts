@@ -42,6 +42,21 @@ describe('docker inspect cache', () => {
     expect(inspects()).toBe(2)
   })
 
+  it('inspects afresh after an engine event, though the listing still shows the old state', async () => {
+    // Docker lists a container as running for a few ms after its die event.
+    const states = new Map([['a', 'running']])
+    const { docker, inspects } = fakeEngine(states)
+    const cache = new DockerInspectCache(docker)
+    await cache.inspect('a', 'running', 'container')
+    states.set('a', 'exited')
+    cache.changed('a')
+    expect((await cache.inspect('a', 'running', 'container'))?.State.Status).toBe('exited')
+    expect(inspects()).toBe(2)
+    // A listed container stays known as the node's: no inspect needed to trust its id.
+    expect(cache.isOwn('a', 'container')).toBe(true)
+    expect(cache.isOwn('a', 'sandbox')).toBe(false)
+  })
+
   it('answers undefined for a container that is gone, and asks again next time', async () => {
     const { docker, inspects } = fakeEngine(new Map())
     const cache = new DockerInspectCache(docker)

@@ -12,7 +12,7 @@ import {
   type ContainerEventHandlers,
   type ContainerEventWatch
 } from '../types'
-import { onEngineEventLines } from './engine-event-lines'
+import { onEngineEventLines, type EngineEvent } from './engine-event-lines'
 
 /**
  * Engine actions after which a container is in another state: created, running, exited, gone,
@@ -29,13 +29,6 @@ export const STATE_ACTIONS = [
   'unpause',
   'oom'
 ]
-
-/** One engine event as the API sends it. */
-interface EngineEvent {
-  Type?: string
-  Action?: string
-  Actor?: { ID?: string; Attributes?: Record<string, string> }
-}
 
 /** The container event of one line of the engine's stream; undefined for anything else. */
 export function containerEventOf(line: string): ContainerEvent | undefined {

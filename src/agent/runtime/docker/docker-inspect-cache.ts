@@ -9,6 +9,10 @@
  */
 import type Dockerode from 'dockerode'
 import type { PodSandboxStatus } from '../types'
+import { statusCodeOf } from './docker-errors'
+
+/** The listed state of no listing: a kept inspection marked so is asked for again. */
+const STALE = ''
 
 /** Which kind of this runtime's containers. */
 export type DockerObjectType = 'sandbox' | 'container'
@@ -46,7 +50,7 @@ export class DockerInspectCache {
       .inspect()
       .catch((err: unknown) => {
         if (this.inspected.get(id) === entry) this.inspected.delete(id)
-        if ((err as { statusCode?: number })?.statusCode === 404) return undefined
+        if (statusCodeOf(err) === 404) return undefined
         throw err
       })
       .finally(() => (entry.pending = false))
@@ -99,9 +103,23 @@ export class DockerInspectCache {
     if (entry?.type === 'sandbox') this.own.set(id, { type: 'sandbox' })
   }
 
-  /** Whether this runtime created container `id` as a `type` and has not removed it. */
+  /**
+   * Whether `id` is known to be this node's `type`: this runtime created it, or a listing of the
+   * node's `type`s showed it (and it has not been removed since).
+   */
   isOwn(id: string, type: DockerObjectType): boolean {
-    return this.own.get(id)?.type === type
+    return this.own.get(id)?.type === type || this.inspected.get(id)?.type === type
+  }
+
+  /**
+   * The engine announced that container `id` changed state: its kept inspection no longer
+   * answers a listing, even one that still shows the old state (Docker lists a container as
+   * running for a few milliseconds after its `die` event, while its inspection is already
+   * current). One still on its way stays shareable through inFlight.
+   */
+  changed(id: string): void {
+    const entry = this.inspected.get(id)
+    if (entry) entry.state = STALE
   }
 
   /** Container `id` was removed (or found gone): forget everything about it. */

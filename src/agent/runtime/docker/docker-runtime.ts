@@ -26,7 +26,7 @@ import {
   toSandboxStatus
 } from './docker-convert'
 import { watchDockerContainerEvents } from './docker-container-events'
-import { createStatsReader } from './docker-stats'
+import { createStatsReader, type EngineStats } from './docker-stats'
 import { dockerExecSync } from './docker-exec'
 import { dockerExec } from './docker-exec-stream'
 import { dockerMessage, statusCodeOf } from './docker-errors'
@@ -356,7 +356,14 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     async containerStats(id): Promise<ContainerStats> {
       // Every scrape samples every container: one it made needs no inspect to be known as its own.
       if (!cache.isOwn(id, 'container')) await inspectOwn(id, 'container')
-      const s = await readStats(id)
+      let s: EngineStats
+      try {
+        s = await readStats(id)
+      } catch (err) {
+        if (statusCodeOf(err) !== 404) throw err
+        cache.forget(id)
+        throw new RuntimeNotFoundError(`container ${JSON.stringify(id)}`)
+      }
       const mem = s.memory_stats ?? ({} as Dockerode.ContainerStats['memory_stats'])
       const detail = (mem.stats ?? {}) as unknown as Record<string, number | undefined>
       // The kubelet's working set: usage minus inactive file pages (cgroup v1 or v2 names).
@@ -371,7 +378,14 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
 
     ...images,
 
-    watchContainerEvents: (handlers) => watchDockerContainerEvents(docker, nodeName, handlers),
+    watchContainerEvents: (handlers) =>
+      watchDockerContainerEvents(docker, nodeName, {
+        ...handlers,
+        onEvent(event) {
+          cache.changed(event.containerId)
+          handlers.onEvent(event)
+        }
+      }),
 
     async close() {
       for (const stream of openLogs) stream.destroy()

@@ -5,6 +5,15 @@
  */
 import type { Readable } from 'node:stream'
 
+/** One event as the engine's API sends it (the fields KubeDesk reads). */
+export interface EngineEvent {
+  Type?: string
+  Action?: string
+  time?: number
+  timeNano?: number
+  Actor?: { ID?: string; Attributes?: Record<string, string> }
+}
+
 /** Calls `onLine` with each non-empty line of `stream`, as the lines complete. */
 export function onEngineEventLines(stream: Readable, onLine: (line: string) => void): void {
   let partial = ''

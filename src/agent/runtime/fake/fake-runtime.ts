@@ -71,13 +71,8 @@ function simulatedLog(c: FakeContainer, nodeName: string | undefined): TimedLine
   const argv = [...(config.command ?? []), ...(config.args ?? [])]
   const command = argv.length > 0 ? JSON.stringify(argv.join(' ')) : "the image's default command"
   const where = nodeName ? ` on simulated node ${nodeName}` : ''
-  const env = new Map(config.env.map((e) => [e.name, e.value]))
-  const code = env.get(FAKE_ENV.exitCode)
-  const seconds = env.get(FAKE_ENV.runSeconds)
-  const plan =
-    code === undefined && seconds === undefined
-      ? 'runs until stopped'
-      : `exits with code ${Number(code ?? 0) || 0} after ${Math.max(0, Number(seconds ?? 0) || 0)}s`
+  const exit = exitPlan(config)
+  const plan = exit ? `exits with code ${exit.code} after ${exit.seconds}s` : 'runs until stopped'
   const lines: TimedLine[] = [
     {
       at: status.startedAt,
@@ -88,13 +83,23 @@ function simulatedLog(c: FakeContainer, nodeName: string | undefined): TimedLine
       text: `[kubedesk] a simulated container runs no process and logs nothing else; it ${plan}`
     }
   ]
-  if (status.state === 'exited' && status.finishedAt) {
-    lines.push({
-      at: status.finishedAt,
-      text: `[kubedesk] exited with code ${status.exitCode ?? 0} (${status.reason ?? 'Completed'})`
-    })
-  }
-  return lines
+  return [...lines, ...exitLine(c)]
+}
+
+/** The simulated log's last line, once the container has exited. */
+function exitLine({ status }: FakeContainer): TimedLine[] {
+  if (status.state !== 'exited' || !status.finishedAt) return []
+  const text = `[kubedesk] exited with code ${status.exitCode ?? 0} (${status.reason ?? 'Completed'})`
+  return [{ at: status.finishedAt, text }]
+}
+
+/** How the container is set to end (KUBEDESK_FAKE_EXIT_CODE / _RUN_SECONDS); undefined: never. */
+function exitPlan(config: ContainerConfig): { code: number; seconds: number } | undefined {
+  const env = new Map(config.env.map((e) => [e.name, e.value]))
+  const code = env.get(FAKE_ENV.exitCode)
+  const seconds = env.get(FAKE_ENV.runSeconds)
+  if (code === undefined && seconds === undefined) return undefined
+  return { code: Number(code ?? 0) || 0, seconds: Math.max(0, Number(seconds ?? 0) || 0) }
 }
 
 let sandboxIpCounter = 0
@@ -166,6 +171,11 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
     if (!c) throw new RuntimeNotFoundError(`container ${id}`)
     return c
   }
+  /** Ends the container's open `logs -f` streams. */
+  const endFollowers = (c: FakeContainer): void => {
+    for (const follower of c.followers ?? []) follower()
+    c.followers = undefined
+  }
   const finish = (c: FakeContainer, exitCode: number, reason?: string): void => {
     if (c.timer) clearTimeout(c.timer)
     c.timer = undefined
@@ -174,8 +184,7 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
     c.status.finishedAt = new Date()
     c.status.exitCode = exitCode
     c.status.reason = reason ?? (exitCode === 0 ? 'Completed' : 'Error')
-    for (const follower of c.followers ?? []) follower()
-    c.followers = undefined
+    endFollowers(c)
   }
   const copy = (c: FakeContainer): ContainerStatus => ({
     ...c.status,
@@ -261,13 +270,9 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
       if (c.status.state !== 'created') throw new Error(`container ${id} is ${c.status.state}`)
       c.status.state = 'running'
       c.status.startedAt = new Date()
-      const env = new Map(c.config.env.map((e) => [e.name, e.value]))
-      const code = env.get(FAKE_ENV.exitCode)
-      const seconds = env.get(FAKE_ENV.runSeconds)
-      if (code === undefined && seconds === undefined) return
-      const exitCode = Number(code ?? 0) || 0
-      const ms = Math.max(0, Number(seconds ?? 0) || 0) * 1000
-      c.timer = setTimeout(() => finish(c, exitCode), ms)
+      const exit = exitPlan(c.config)
+      if (!exit) return
+      c.timer = setTimeout(() => finish(c, exit.code), exit.seconds * 1000)
       c.timer.unref()
     },
     async stopContainer(id) {
@@ -323,8 +328,7 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
       const stream = new Readable({ read() {} })
       if (text) stream.push(text)
       const onExit = (): void => {
-        const exited = c.log ? [] : simulatedLog(c, opts.nodeName).slice(2)
-        for (const line of exited) stream.push(format(line))
+        for (const line of c.log ? [] : exitLine(c)) stream.push(format(line))
         stream.push(null)
       }
       ;(c.followers ??= new Set()).add(onExit)
@@ -375,7 +379,9 @@ export function createFakeRuntime(opts: { nodeName?: string; ip?: string } = {})
       if (c) finish(c, exitCode)
     },
     async close() {
-      // Containers keep "running" (a restarted kubelet adopts them); nothing else to release.
+      // Containers keep "running" (a restarted kubelet adopts them); the kubelet's open
+      // `logs -f` streams end with it, as a real kubelet's connections drop.
+      for (const c of containers.values()) endFollowers(c)
     }
   }
 }

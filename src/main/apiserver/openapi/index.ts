@@ -20,5 +20,6 @@ export {
   strictDecodingMessage,
   unknownFields
 } from './field-validation'
+export type { DecodeFindings } from './field-validation'
 export { KUBERNETES_SCHEMA_VERSION } from './kubernetes-definitions'
 export type { SerializedDocument } from './document-cache'

@@ -25,7 +25,7 @@ function node(place: Schema, definitions: Definitions): PatchSchema {
   const mapType = schema['x-kubernetes-map-type'] as string | undefined
   const mapKeys = schema['x-kubernetes-list-map-keys']
   // Every field of every write body is looked up here, most of them many times.
-  const fields = new Map<string, PatchSchema | undefined>()
+  const fields = new Map<string, PatchSchema>()
   const result: PatchSchema = {
     field(name: string): PatchSchema | undefined {
       let field = fields.get(name)

@@ -117,8 +117,11 @@ export function serverSideApply(
     )
   }
 
-  const changed = diff && diff.modified.union(diff.added)
-  if (diff && changed) {
+  // Unchanged: the apply changed nothing (a create always changes something: the name).
+  let unchanged = false
+  if (diff) {
+    const changed = diff.modified.union(diff.added)
+    unchanged = changed.isEmpty() && diff.removed.isEmpty()
     const conflicts: Conflict[] = []
     for (const [otherId, m] of sets) {
       if (otherId === id) continue
@@ -134,9 +137,8 @@ export function serverSideApply(
 
   const mine = sets.get(id)!
   mine.set = mine.set.difference(STRIPPED_FIELDS)
-  // The time moves only when the apply changed the object, as in kube-apiserver (a create
-  // always does: it sets at least the name).
-  if (!diff || !changed || !(changed.isEmpty() && diff.removed.isEmpty())) mine.time = opts.now
+  // The time moves only when the apply changed the object, as in kube-apiserver.
+  if (!unchanged) mine.time = opts.now
   if (mine.set.isEmpty()) sets.delete(id)
 
   const result = merged as KubeObject

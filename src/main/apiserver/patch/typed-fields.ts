@@ -341,7 +341,7 @@ function compareItem(
 }
 
 /** True for `{}` and `[]`. */
-export function isEmptyContainer(value: unknown): boolean {
+function isEmptyContainer(value: unknown): boolean {
   return (
     (isMap(value) && Object.keys(value).length === 0) ||
     (Array.isArray(value) && value.length === 0)

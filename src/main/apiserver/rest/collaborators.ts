@@ -8,9 +8,9 @@ import {
   patchSchemaFor,
   decodeFindings,
   decodeErrorMessage,
-  strictDecodingMessage
+  strictDecodingMessage,
+  type DecodeFindings
 } from '../openapi'
-import type { DecodeFindings } from '../openapi/field-validation'
 import { applyPatch } from '../patch'
 import type { PatchSchema } from '../patch/patch-schema'
 import { recordUpdate } from '../patch/managed-fields'

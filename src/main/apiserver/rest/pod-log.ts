@@ -188,14 +188,7 @@ export async function openPodLog(
   const client = ctx.kubeletClient
   if (!base || !client) throw unavailable(nodeName, podName)
 
-  const params = new URLSearchParams()
-  if (opts.follow) params.set('follow', 'true')
-  if (opts.previous) params.set('previous', 'true')
-  if (opts.timestamps) params.set('timestamps', 'true')
-  if (opts.tailLines !== undefined) params.set('tailLines', String(opts.tailLines))
-  if (opts.sinceSeconds !== undefined) params.set('sinceSeconds', String(opts.sinceSeconds))
-  if (opts.sinceTime !== undefined) params.set('sinceTime', opts.sinceTime)
-  if (opts.limitBytes !== undefined) params.set('limitBytes', String(opts.limitBytes))
+  const params = kubeletLogQuery(opts)
   const path =
     `/containerLogs/${encodeURIComponent(target.namespace ?? '')}/` +
     `${encodeURIComponent(podName)}/${encodeURIComponent(container)}` +
@@ -256,4 +249,17 @@ async function streamText(source: Readable, res: ServerResponse): Promise<void> 
     source.on('end', () => res.end(done))
     source.pipe(res, { end: false })
   })
+}
+
+/** The query of the kubelet's `/containerLogs` for `opts`. */
+export function kubeletLogQuery(opts: PodLogOptions): URLSearchParams {
+  const params = new URLSearchParams()
+  if (opts.follow) params.set('follow', 'true')
+  if (opts.previous) params.set('previous', 'true')
+  if (opts.timestamps) params.set('timestamps', 'true')
+  if (opts.tailLines !== undefined) params.set('tailLines', String(opts.tailLines))
+  if (opts.sinceSeconds !== undefined) params.set('sinceSeconds', String(opts.sinceSeconds))
+  if (opts.sinceTime !== undefined) params.set('sinceTime', opts.sinceTime)
+  if (opts.limitBytes !== undefined) params.set('limitBytes', String(opts.limitBytes))
+  return params
 }

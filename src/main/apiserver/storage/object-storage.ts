@@ -158,13 +158,13 @@ function listError(err: unknown, entry: RegistryEntry, continuing: boolean): unk
 
 /** Typed access to objects of every registry entry in one store. */
 export class ObjectStorage {
+  // findShared's decoded objects by key, with the revision they were decoded at.
+  private readonly shared = new Map<string, { modRevision: number; object: KubeObject }>()
+
   /**
    * `eventTtlSeconds` (kube-apiserver's `--event-ttl`) replaces the registry's TTL of the kinds
    * that expire (Events, both APIs); each write of such an object starts its TTL afresh.
    */
-  // findShared's decoded objects by key, with the revision they were decoded at.
-  private readonly shared = new Map<string, { modRevision: number; object: KubeObject }>()
-
   constructor(
     readonly store: Store,
     private readonly eventTtlSeconds?: number

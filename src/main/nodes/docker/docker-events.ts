@@ -14,7 +14,10 @@
  */
 import type Dockerode from 'dockerode'
 import type { Readable } from 'node:stream'
-import { onEngineEventLines } from '../../../agent/runtime/docker/engine-event-lines'
+import {
+  onEngineEventLines,
+  type EngineEvent
+} from '../../../agent/runtime/docker/engine-event-lines'
 import { LABELS } from '../../../agent/runtime/types'
 import type { ComponentLog } from '../../observe/component-log'
 import { CLUSTER_LABEL } from './cluster-network'
@@ -41,15 +44,6 @@ const RECONNECT_MS = 2_000
 export interface DockerEventWatch {
   /** Stops watching. */
   close(): void
-}
-
-/** One engine event as the API sends it. */
-interface EngineEvent {
-  Type?: string
-  Action?: string
-  time?: number
-  timeNano?: number
-  Actor?: { ID?: string; Attributes?: Record<string, string> }
 }
 
 /** Starts logging `dataDir`'s container events to `log`. */

@@ -6,7 +6,9 @@
  * --delete-emptydir-data; pods that declare no controller block unless --force. Finished pods
  * (Succeeded, Failed) may always go. Pure: the caller looks the DaemonSets up.
  */
+import { isMirrorPod } from '../../../../agent/kubelet/mirror-pod'
 import type { KubeObject } from '../../../apiserver/types'
+import { getControllerOf } from '../../../controllers/shared/controller-ref'
 import type { DrainOptions } from '../../../../shared/desktop-api'
 
 /** The messages kubectl uses, so a user finds them in Kubernetes' docs. */
@@ -19,8 +21,6 @@ export const UNMANAGED_FATAL =
 export const UNMANAGED_WARNING = 'deleting Pods that declare no controller'
 export const ORPHANED_DAEMONSET_WARNING = 'deleting Pods whose DaemonSet is gone'
 export const ORPHANED_DAEMONSET_FATAL = 'Pods whose DaemonSet is gone (use --force to override)'
-
-const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror'
 
 /**
  * What drain does with one pod: `delete` it or not; `skip` it quietly (mirror pods), go on with
@@ -41,21 +41,9 @@ const warn = (remove: boolean, message: string): PodDeleteStatus => ({
 })
 const refuse = (message: string): PodDeleteStatus => ({ delete: false, reason: 'error', message })
 
-interface OwnerRef {
-  kind?: string
-  name?: string
-  controller?: boolean
-}
-
-/** The pod's controller owner reference, if it declares one. */
-export function controllerOf(pod: KubeObject): OwnerRef | undefined {
-  const owners = (pod.metadata?.ownerReferences ?? []) as OwnerRef[]
-  return owners.find((o) => o.controller === true)
-}
-
 /** The DaemonSet that controls `pod` (its name), if one does. */
 export function daemonSetOf(pod: KubeObject): string | undefined {
-  const ref = controllerOf(pod)
+  const ref = getControllerOf(pod)
   return ref?.kind === 'DaemonSet' ? ref.name : undefined
 }
 
@@ -106,14 +94,14 @@ const FILTERS: readonly PodFilter[] = [
     return opts.ignoreDaemonSets ? warn(false, DAEMONSET_WARNING) : refuse(DAEMONSET_FATAL)
   },
   function mirrorPodFilter(pod) {
-    return pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined ? SKIP : OKAY
+    return isMirrorPod(pod) ? SKIP : OKAY
   },
   function localStorageFilter(pod, opts) {
     if (!hasLocalStorage(pod) || finished(pod)) return OKAY
     return opts.deleteEmptyDirData ? OKAY : refuse(LOCAL_STORAGE_FATAL)
   },
   function unreplicatedFilter(pod, opts) {
-    if (finished(pod) || controllerOf(pod)) return OKAY
+    if (finished(pod) || getControllerOf(pod)) return OKAY
     return opts.force ? warn(true, UNMANAGED_WARNING) : refuse(UNMANAGED_FATAL)
   }
 ]

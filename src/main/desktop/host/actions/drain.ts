@@ -10,11 +10,10 @@ import type { ApiClient } from '../../../apiserver/client'
 import type { KubeObject } from '../../../apiserver/types'
 import type { ActionResult, DrainOptions } from '../../../../shared/desktop-api'
 import { errorMessage } from '../../../../shared/desktop-wire'
+import { DAEMONSET_TYPE } from '../../../controllers/daemonset/sync-context'
 import { POD_TYPE } from '../resource-types'
 import { setUnschedulable } from './cordon'
 import { daemonSetOf, drainPodStatus, groupByMessage } from './drain-filters'
-
-const DAEMONSET_TYPE = { apiVersion: 'apps/v1', kind: 'DaemonSet' }
 
 /** Checks the drain flags the UI sends (each an optional boolean, kubectl's default false). */
 export function drainOptions(input: DrainOptions): DrainOptions {
@@ -39,46 +38,41 @@ export async function drainNode(
 ): Promise<ActionResult> {
   await setUnschedulable(client, name, true)
   const pods = await client.list(POD_TYPE, { fieldSelector: `spec.nodeName=${name}` })
-  const existing = await existingDaemonSets(client, pods.items)
   // Pods already terminating are on their way out; drain neither waits for them nor counts them.
-  const decided = pods.items
-    .filter((pod) => !pod.metadata?.deletionTimestamp)
-    .map((pod) => ({
-      pod,
-      status: drainPodStatus(pod, opts, (ns, ds) => existing.has(`${ns}/${ds}`))
-    }))
+  const live = pods.items.filter((pod) => !pod.metadata?.deletionTimestamp)
+  const existing = await existingDaemonSets(client, live)
+  const decided = live.map((pod) => ({
+    pod,
+    status: drainPodStatus(pod, opts, (ns, ds) => existing.has(`${ns}/${ds}`))
+  }))
   const blocking = groupByMessage(decided, 'error')
   if (blocking.length > 0) {
     throw new Error(`node/${name} cordoned, but not drained: ${blocking.join('; ')}`)
   }
 
+  const toDelete = decided.filter(({ status }) => status.delete)
   let evicted = 0
   const failures: string[] = []
   await Promise.all(
-    decided
-      .filter(({ status }) => status.delete)
-      .map(async ({ pod }) => {
-        const ns = pod.metadata?.namespace ?? 'default'
-        try {
-          await client.evict(ns, pod.metadata?.name ?? '')
-          evicted++
-        } catch (err) {
-          // Gone meanwhile (its controller or the garbage collector was quicker): drained.
-          if (err instanceof ApiError && err.code === 404) return void evicted++
-          failures.push(`${ns}/${pod.metadata?.name}: ${errorMessage(err)}`)
-        }
-      })
+    toDelete.map(async ({ pod }) => {
+      const ns = pod.metadata?.namespace ?? 'default'
+      try {
+        await client.evict(ns, pod.metadata?.name ?? '')
+        evicted++
+      } catch (err) {
+        // Gone meanwhile (its controller or the garbage collector was quicker): drained.
+        if (err instanceof ApiError && err.code === 404) return void evicted++
+        failures.push(`${ns}/${pod.metadata?.name}: ${errorMessage(err)}`)
+      }
+    })
   )
   const parts = [`evicted ${evicted} pod${evicted === 1 ? '' : 's'}`]
   // What is neither evicted nor blocking is left running on purpose: DaemonSet and mirror pods.
-  const ignored = decided.filter(({ status }) => !status.delete).length
+  const ignored = decided.length - toDelete.length
   if (ignored > 0) {
     parts.push(`ignored ${ignored} DaemonSet or mirror pod${ignored === 1 ? '' : 's'}`)
   }
-  const deleted = groupByMessage(
-    decided.filter(({ status }) => status.delete),
-    'warning'
-  )
+  const deleted = groupByMessage(toDelete, 'warning')
   const warnings = deleted.length > 0 ? ` (${deleted.join('; ')})` : ''
   if (failures.length > 0) {
     throw new Error(
